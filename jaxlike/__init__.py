@@ -1,0 +1,17 @@
+"""jaxlike: JAX's API (jit, grad, vmap, jaxlib.numpy ...) on top of jaxlib's XLA."""
+import lowering as _lowering  # noqa: F401 -- registers the lowering rules
+from jaxlike import dispatch as _dispatch  # noqa: F401 -- installs eager execution
+from jaxlike import tree_util, tree  # noqa: F401
+from jaxlike.config import config
+from jaxlike.array import Array
+from jaxlike.api import (jit, make_jaxpr, eval_shape, ShapeDtypeStruct, devices, local_devices,
+                         device_count, local_device_count, default_backend, device_put,
+                         device_get, block_until_ready, process_index, process_count)
+from jaxlike import lax, numpy  # noqa: F401
+from jaxlike import errors  # noqa: F401
+
+__version__ = "0.1.0"
+__all__ = ["config", "Array", "jit", "make_jaxpr", "eval_shape", "ShapeDtypeStruct", "devices",
+           "local_devices", "device_count", "local_device_count", "default_backend",
+           "device_put", "device_get", "block_until_ready", "process_index", "process_count",
+           "lax", "numpy", "tree_util", "tree", "errors"]

@@ -1,0 +1,113 @@
+"""Staging: tracing a Python function into a jaxpr (used by `jit` and `make_jaxpr`).
+
+The staging trace records each primitive it is handed as an equation. Values that are not
+its own tracers are constants: scalars become inline Literals, arrays and tracers of
+enclosing (still live) transformations become constvars.
+"""
+import numpy as np
+
+from jaxlike import core
+from jaxlike.core import (ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Trace, Tracer, Var,
+                          abstract_eval, escaped_tracer_error, get_aval, is_literalable)
+
+# Rules that compute an equation's result at trace time when its inputs are Literals
+# (e.g. converting a Python scalar's dtype), keyed by primitive.
+const_fold_rules = {}
+
+
+class JaxprTracer(Tracer):
+    """A value being staged: an atom (Var or Literal) of the jaxpr under construction."""
+
+    __slots__ = ("atom",)
+
+    def __init__(self, trace, atom):
+        self._trace = trace
+        self.atom = atom
+
+    @property
+    def aval(self):
+        return self.atom.aval
+
+
+class StagingTrace(Trace):
+    """Records primitives into equations."""
+
+    __slots__ = ("eqns", "invars", "constvars", "consts", "_const_ids")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.eqns = []
+        self.invars = []
+        self.constvars = []
+        self.consts = []
+        self._const_ids = {}
+
+    def new_arg(self, aval):
+        """Returns a tracer for a new input of the jaxpr."""
+        var = Var(aval)
+        self.invars.append(var)
+        return JaxprTracer(self, var)
+
+    def to_atom(self, x):
+        """Returns the jaxpr atom standing for `x`, making a Literal or constvar if needed."""
+        if isinstance(x, Tracer):
+            if x._trace is self:
+                return x.atom
+            if not x._trace.is_alive:
+                raise escaped_tracer_error(x)
+            return self._constvar(x)
+        if is_literalable(x):
+            aval = get_aval(x)
+            return Literal(np.asarray(x, aval.dtype), aval)
+        return self._constvar(x)
+
+    def _constvar(self, value):
+        key = id(value)
+        entry = self._const_ids.get(key)
+        if entry is not None and entry[1] is value:
+            return entry[0]
+        var = Var(get_aval(value))
+        self._const_ids[key] = (var, value)
+        self.constvars.append(var)
+        self.consts.append(value)
+        return var
+
+    def process_primitive(self, prim, args, params):
+        atoms = [self.to_atom(x) for x in args]
+        fold = const_fold_rules.get(prim)
+        if fold is not None and all(type(a) is Literal for a in atoms):
+            folded = fold(*atoms, **params)
+            if folded is not None:
+                return JaxprTracer(self, folded)
+        out_avals = abstract_eval(prim, [a.aval for a in atoms], params)
+        outvars = [Var(aval) for aval in out_avals]
+        self.eqns.append(JaxprEqn(prim, atoms, outvars, params))
+        outs = [JaxprTracer(self, v) for v in outvars]
+        return outs if prim.multiple_results else outs[0]
+
+    def finish(self, outs):
+        """Returns the ClosedJaxpr with outputs `outs` and ends the trace."""
+        outvars = [self.to_atom(x) for x in outs]
+        self.invalidate()
+        jaxpr = Jaxpr(self.constvars, self.invars, outvars, self.eqns)
+        return ClosedJaxpr(jaxpr, self.consts)
+
+
+def trace_to_jaxpr(fun, in_avals):
+    """Traces `fun(*tracers)` (a function of flat arrays returning a flat list) with inputs of
+    the given avals; returns the ClosedJaxpr. Constants it closed over are its consts."""
+    trace = StagingTrace(core.current_trace())
+    try:
+        with core.set_current_trace(trace):
+            args = [trace.new_arg(a) for a in in_avals]
+            outs = fun(*args)
+        return trace.finish(outs)
+    finally:
+        trace.invalidate()
+
+
+def convert_constvars_to_invars(closed):
+    """Returns (jaxpr without consts whose leading invars are the old constvars, consts)."""
+    jaxpr = closed.jaxpr
+    new = Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns)
+    return ClosedJaxpr(new, []), list(closed.consts)

@@ -1,0 +1,121 @@
+"""Helpers shared by jaxlike.numpy: argument checking, dtype promotion and broadcasting."""
+import numpy as np
+
+from jaxlike import dtypes, lax
+from jaxlike.core import Tracer, get_aval
+from lowering.backend import ArrayImpl
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+def is_arraylike(x):
+    """Returns True for values jnp functions accept as arrays."""
+    return (type(x) is ArrayImpl or isinstance(x, (Tracer, np.ndarray, np.generic))
+            or type(x) in _PYTHON_SCALARS or isinstance(x, _PYTHON_SCALARS))
+
+
+def check_arraylike(fun_name, *args):
+    """Raises TypeError naming `fun_name` and the argument position if any arg is not an
+    array, numpy array or scalar (e.g. a list, which JAX rejects to avoid silent copies)."""
+    for i, x in enumerate(args):
+        if not is_arraylike(x):
+            hint = (" Convert it with jnp.asarray first (jnp functions do not accept lists or "
+                    "tuples, to avoid silently copying them element by element)."
+                    if isinstance(x, (list, tuple)) else "")
+            raise TypeError(f"{fun_name} requires ndarray or scalar arguments, got "
+                            f"{type(x).__name__} at position {i}.{hint}")
+
+
+def promote_dtypes(*args):
+    """Returns the args converted to their common dtype (JAX's promotion rules, weak types
+    included). Python scalars whose default dtype already matches stay Python scalars, so
+    they appear in jaxprs as literals."""
+    if len(args) < 2:
+        return list(args)
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    out = []
+    for x in args:
+        if type(x) in _PYTHON_SCALARS and get_aval(x).dtype == dtype:
+            out.append(x)
+        else:
+            out.append(lax.convert_element_type(x, dtype, weak))
+    return out
+
+
+def promote_to_inexact(*args):
+    """Returns the args promoted together and then to a floating type (ints → default float),
+    as numpy's true-division and transcendental functions do."""
+    promoted = promote_dtypes(*args)
+    dtype, weak = dtypes.result_type(*promoted, return_weak_type_flag=True)
+    if dtypes.is_float(dtype) or dtypes.is_complex(dtype):
+        return promoted
+    target = dtypes.default_float_dtype()
+    return [lax.convert_element_type(x, target, weak) for x in promoted]
+
+
+def shape_of(x):
+    """Returns the shape of an array-like."""
+    return get_aval(x).shape
+
+
+def broadcast_shapes(*shapes):
+    """Returns the numpy-broadcast shape of the given shapes, or raises ValueError naming
+    them when they are incompatible."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = []
+    for axis in range(ndim):
+        size = 1
+        for s in shapes:
+            d = s[axis - ndim + len(s)] if axis - ndim + len(s) >= 0 else 1
+            if d != 1:
+                if size != 1 and d != size:
+                    raise ValueError(f"Incompatible shapes for broadcasting: "
+                                     f"{tuple(map(tuple, shapes))}")
+                size = d
+        result.append(size)
+    return tuple(result)
+
+
+def broadcast_to_shape(x, shape):
+    """Returns x broadcast to `shape` (numpy rules); scalars of rank 0 are left alone when
+    lax ops can broadcast them themselves."""
+    x_shape = shape_of(x)
+    if x_shape == tuple(shape):
+        return x
+    ndim = len(shape)
+    dims = tuple(range(ndim - len(x_shape), ndim))
+    squeeze = [i for i, (d, out) in enumerate(zip(x_shape, (shape[j] for j in dims)))
+               if d == 1 and out != 1]
+    if squeeze:
+        x = lax.squeeze(x, squeeze)
+        dims = tuple(d for i, d in enumerate(dims) if i not in squeeze)
+    return lax.broadcast_in_dim(x, tuple(shape), dims)
+
+
+def promote_shapes(fun_name, *args):
+    """Returns the args broadcast to a common shape; rank-0 args stay rank 0 (lax n-ary ops
+    broadcast them), which keeps jaxprs free of needless broadcasts."""
+    if len(args) < 2:
+        return list(args)
+    shapes = [shape_of(x) for x in args]
+    nonscalar = [s for s in shapes if s != ()]
+    if all(s == nonscalar[0] for s in nonscalar):
+        return list(args)
+    try:
+        result = broadcast_shapes(*shapes)
+    except ValueError:
+        raise TypeError(f"{fun_name}: incompatible shapes for broadcasting: "
+                        f"{', '.join(str(tuple(s)) for s in shapes)}") from None
+    return [x if s == () else broadcast_to_shape(x, result) for x, s in zip(args, shapes)]
+
+
+def promote_args(fun_name, *args):
+    """Returns the args checked, dtype-promoted and shape-broadcast for an elementwise op."""
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes(*args))
+
+
+def promote_args_inexact(fun_name, *args):
+    """Like promote_args, then promoted to an inexact (floating or complex) dtype."""
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_to_inexact(*args))

@@ -1,0 +1,9 @@
+"""Lowering rules for call-like primitives that carry a jaxpr (`jit`)."""
+from lowering.mlir import emit_jaxpr, register
+
+
+@register("jit")
+def _jit(ctx, *args, jaxpr, name, donated_invars=(), keep_unused=False, inline=False):
+    # The callee has no consts (they were made arguments when it was staged), so it can be
+    # emitted inline; XLA sees one flat program either way.
+    return emit_jaxpr(ctx.module, jaxpr.jaxpr, [], list(args))
