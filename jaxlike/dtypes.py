@@ -319,7 +319,6 @@ def is_weakly_typed(x):
 # join is float32). Complex: c* is below complex64, float32 below complex64,
 # float64 below complex128.
 _I, _F, _C = "i*", "f*", "c*"  # weak nodes
-_WEAK_NODES = (_I, _F, _C)
 _KIND_OF_WEAK = {_I: "i", _F: "f", _C: "c"}
 # Weak node for a dtype kind: a weakly typed unsigned value behaves like a
 # Python int when mixed with strong types.
@@ -617,7 +616,11 @@ def iinfo(int_type):
 
 
 def finfo(float_type):
-    """Returns machine limits (eps, max, tiny, ...) for floating or complex dtype-like `float_type`; works for bfloat16."""
+    """Returns machine limits (eps, max, tiny, ...) for a floating or complex dtype-like.
+
+    Works for bfloat16 too (via ml_dtypes); complex types describe their
+    real component, as in numpy.
+    """
     return ml_dtypes.finfo(_dtype_for_info(float_type))
 
 

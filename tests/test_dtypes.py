@@ -443,7 +443,8 @@ def test_check_int_fits():
     dtypes.check_int_fits(7, np.bool_)
     with pytest.raises(OverflowError, match=r"Python int 2147483648 too large to convert to int32"):
         dtypes.check_int_fits(2**31, np.int32)
-    with pytest.raises(OverflowError, match=r"Python int -1099511627776 too large to convert to int32"):
+    with pytest.raises(OverflowError,
+                       match=r"Python int -1099511627776 too large to convert to int32"):
         dtypes.check_int_fits(-2**40, np.dtype(np.int32))
     with pytest.raises(OverflowError, match="uint8"):
         dtypes.check_int_fits(-1, np.uint8)
