@@ -7,6 +7,8 @@ from jaxlike.array import Array
 from jaxlike.api import (jit, make_jaxpr, eval_shape, ShapeDtypeStruct, devices, local_devices,
                          device_count, local_device_count, default_backend, device_put,
                          device_get, block_until_ready, process_index, process_count)
+from jaxlike.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, jacobian,
+                            hessian)
 from jaxlike import lax, numpy  # noqa: F401
 from jaxlike import errors  # noqa: F401
 
@@ -14,4 +16,5 @@ __version__ = "0.1.0"
 __all__ = ["config", "Array", "jit", "make_jaxpr", "eval_shape", "ShapeDtypeStruct", "devices",
            "local_devices", "device_count", "local_device_count", "default_backend",
            "device_put", "device_get", "block_until_ready", "process_index", "process_count",
-           "lax", "numpy", "tree_util", "tree", "errors"]
+           "jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev", "jacobian",
+           "hessian", "lax", "numpy", "tree_util", "tree", "errors"]

@@ -22,16 +22,7 @@ from lowering import backend, mlir
 # ---------------------------------------------------------------------------------------------
 # The jit call primitive.
 
-jit_p = Primitive("jit", multiple_results=True)
-
-
-@jit_p.def_abstract_eval
-def _jit_abstract_eval(*avals, jaxpr, name, donated_invars=(), keep_unused=False, inline=False):
-    expected = jaxpr.in_avals
-    if [a.strip_weak_type() for a in avals] != [a.strip_weak_type() for a in expected]:
-        raise TypeError(f"jit({name}) called with {[str(a) for a in avals]}, traced for "
-                        f"{[str(a) for a in expected]}")
-    return jaxpr.out_avals
+from jaxlike.jit_call import jit_p  # noqa: E402 -- the primitive and its rules
 
 
 # ---------------------------------------------------------------------------------------------

@@ -171,14 +171,21 @@ def _format_param(value, namer, indent):
     return str(value)
 
 
+# Primitive name -> function(params) returning the params to print, for primitives whose
+# printed form hides some params as JAX's does (broadcast_in_dim's shape is the output type).
+param_printers = {}
+
+
 def pp_eqn(eqn, namer, indent):
     """Returns one equation printed as JAX does (multi-line when a param holds a jaxpr)."""
     ins = " ".join(namer(v) for v in eqn.invars)
     outs = " ".join(namer.binder(v) for v in eqn.outvars)
     name = eqn.primitive.name
-    if not eqn.params:
+    printer = param_printers.get(name)
+    params = eqn.params if printer is None else printer(eqn.params)
+    if not params:
         return f"{outs} = {name} {ins}"
-    items = sorted(eqn.params.items())
+    items = sorted(params.items())
     multiline = any(isinstance(v, (Jaxpr, ClosedJaxpr)) or
                     (isinstance(v, tuple) and any(isinstance(x, (Jaxpr, ClosedJaxpr)) for x in v))
                     for _, v in items)
@@ -255,3 +262,27 @@ def check_jaxpr(jaxpr):
                 check_jaxpr(inner)
     for atom in jaxpr.outvars:
         read(atom)
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation.
+
+def eval_jaxpr(jaxpr, consts, *args):
+    """Evaluates `jaxpr` by binding each equation's primitive under the current trace (so it
+    runs eagerly, or is re-staged/transformed); returns the list of outputs."""
+    env = {}
+    for v, x in zip(jaxpr.constvars, consts):
+        env[v] = x
+    for v, x in zip(jaxpr.invars, args):
+        env[v] = x
+
+    def read(atom):
+        return atom.val if isinstance(atom, Literal) else env[atom]
+
+    for eqn in jaxpr.eqns:
+        outs = eqn.primitive.bind(*map(read, eqn.invars), **eqn.params)
+        if eqn.primitive.multiple_results:
+            env.update(zip(eqn.outvars, outs))
+        else:
+            env[eqn.outvars[0]] = outs
+    return [read(v) for v in jaxpr.outvars]

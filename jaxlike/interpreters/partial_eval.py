@@ -14,6 +14,10 @@ from jaxlike.core import (ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Trace, Tracer, 
 # (e.g. converting a Python scalar's dtype), keyed by primitive.
 const_fold_rules = {}
 
+# Rules for primitives whose operands are partly known during partial evaluation (e.g. a
+# `jit` call: its known part runs now, its unknown part is recorded), keyed by primitive.
+partial_eval_rules = {}
+
 
 class JaxprTracer(Tracer):
     """A value being staged: an atom (Var or Literal) of the jaxpr under construction."""
@@ -30,12 +34,18 @@ class JaxprTracer(Tracer):
 
 
 class StagingTrace(Trace):
-    """Records primitives into equations."""
+    """Records primitives into equations.
 
-    __slots__ = ("eqns", "invars", "constvars", "consts", "_const_ids")
+    With `forward_known`, it performs partial evaluation: a primitive none of whose operands
+    is one of this trace's tracers is *known* and is handed to the parent trace instead of
+    being recorded (linearization uses this to keep primal computations out of the tangent
+    program)."""
 
-    def __init__(self, parent=None):
+    __slots__ = ("eqns", "invars", "constvars", "consts", "_const_ids", "forward_known")
+
+    def __init__(self, parent=None, forward_known=False):
         super().__init__(parent)
+        self.forward_known = forward_known
         self.eqns = []
         self.invars = []
         self.constvars = []
@@ -72,7 +82,17 @@ class StagingTrace(Trace):
         self.consts.append(value)
         return var
 
+    def is_own(self, x):
+        """Returns True if `x` is a tracer of this trace."""
+        return isinstance(x, JaxprTracer) and x._trace is self
+
     def process_primitive(self, prim, args, params):
+        if self.forward_known and not any(map(self.is_own, args)):
+            with core.set_current_trace(self.parent):
+                return prim.bind(*args, **params)
+        rule = partial_eval_rules.get(prim) if self.forward_known else None
+        if rule is not None:
+            return rule(self, args, params)
         atoms = [self.to_atom(x) for x in args]
         fold = const_fold_rules.get(prim)
         if fold is not None and all(type(a) is Literal for a in atoms):
@@ -84,6 +104,12 @@ class StagingTrace(Trace):
         self.eqns.append(JaxprEqn(prim, atoms, outvars, params))
         outs = [JaxprTracer(self, v) for v in outvars]
         return outs if prim.multiple_results else outs[0]
+
+    def record(self, prim, atoms, out_avals, params):
+        """Appends an equation on `atoms` and returns tracers for its outputs (a list)."""
+        outvars = [Var(aval) for aval in out_avals]
+        self.eqns.append(JaxprEqn(prim, atoms, outvars, params))
+        return [JaxprTracer(self, v) for v in outvars]
 
     def finish(self, outs):
         """Returns the ClosedJaxpr with outputs `outs` and ends the trace."""

@@ -1,0 +1,349 @@
+"""Differentiation entry points: `jvp`, `linearize`, `vjp`, `grad`, `value_and_grad`,
+`jacfwd`, `jacrev`, `jacobian`, `hessian` — JAX's signatures, pytrees everywhere."""
+import functools
+
+import numpy as np
+
+from jaxlike import core, dtypes, tree_util
+from jaxlike.core import Tracer, get_aval
+from jaxlike.interpreters import ad
+from jaxlike.interpreters.ad import Zero
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers.
+
+def _fun_name(fun):
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _to_array(x):
+    """Returns `x` as a jaxlike array (host values are transferred when running eagerly)."""
+    from lowering.backend import ArrayImpl
+    if type(x) is ArrayImpl or isinstance(x, Tracer):
+        return x
+    if core.trace_state.trace is core.eval_trace and not (
+            isinstance(x, np.ndarray) and x.dtype == dtypes.float0):
+        from jaxlike import dispatch
+        return dispatch.to_device(x)
+    return x
+
+
+def _instantiate(t):
+    return _to_array(ad.instantiate_zeros(t))
+
+
+def _flatten_fun(fun, in_tree, store, has_aux=False):
+    """Returns a flat function of leaves whose output leaves are returned; the output tree
+    (and aux, when `has_aux`) are written into `store`."""
+    def flat(*leaves):
+        args = tree_util.tree_unflatten(in_tree, leaves)
+        out = fun(*args)
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{_fun_name(fun)} was used with has_aux=True, so it must "
+                                "return a pair (output, auxiliary data); got "
+                                f"{type(out).__name__}.")
+            out, aux = out
+            store["aux"] = aux
+        leaves_out, store["out_tree"] = tree_util.tree_flatten(out)
+        for leaf in leaves_out:
+            get_aval(leaf)  # a clear TypeError for a non-array output
+        return leaves_out
+    return flat
+
+
+def _check_tangent(where, primal, tangent):
+    p, t = get_aval(primal), get_aval(tangent)
+    expected = ad.tangent_aval(p).dtype
+    if p.shape != t.shape:
+        raise ValueError(f"{where}: primal and tangent arguments must have equal shapes; got "
+                         f"primal shape {p.shape} and tangent shape {t.shape}.")
+    if t.dtype != expected:
+        raise TypeError(f"{where}: primal and tangent arguments do not match: primal dtype "
+                        f"{p.dtype.name} expects tangent dtype {expected.name}, but got "
+                        f"{t.dtype.name}.")
+
+
+def _argnums_checked(fun, argnums, nargs, where):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not isinstance(i, (int, np.integer)):
+            raise TypeError(f"{where}: argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -nargs <= i < nargs:
+            raise ValueError(f"{where}({_fun_name(fun)}): argnums={argnums!r} is out of range "
+                             f"for a call with {nargs} positional argument(s).")
+    return tuple(i % nargs for i in nums)
+
+
+def _partial_in_argnums(fun, args, nums, kwargs):
+    """Returns a function of only the args at positions `nums`, the others fixed."""
+    def partial_fun(*dyn):
+        full = list(args)
+        for i, v in zip(nums, dyn):
+            full[i] = v
+        return fun(*full, **kwargs)
+    return partial_fun
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward mode.
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Returns `(fun(*primals), tangents_out)`: the output and its directional derivative
+    along `tangents` (pytrees matching `primals`); with `has_aux`, also the aux data."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primal and tangent arguments must be tuples or lists; got "
+                        f"{type(primals).__name__} and {type(tangents).__name__}.")
+    flat_p, tree_p = tree_util.tree_flatten(tuple(primals))
+    flat_t, tree_t = tree_util.tree_flatten(tuple(tangents))
+    if tree_p != tree_t:
+        raise TypeError(f"jvp: primal and tangent arguments must have the same tree structure;"
+                        f" got {tree_p} and {tree_t}.")
+    for p, t in zip(flat_p, flat_t):
+        _check_tangent("jvp", p, t)
+    store = {}
+    flat_t = [t if not (isinstance(t, np.ndarray) and t.dtype == dtypes.float0)
+              else Zero(ad.tangent_aval(get_aval(p))) for p, t in zip(flat_p, flat_t)]
+    outs, touts = ad.jvp_flat(_flatten_fun(fun, tree_p, store, has_aux), flat_p, flat_t)
+    out_tree = store["out_tree"]
+    primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
+    tangents_out = tree_util.tree_unflatten(out_tree, [_instantiate(t) for t in touts])
+    if has_aux:
+        return primals_out, tangents_out, store["aux"]
+    return primals_out, tangents_out
+
+
+def linearize(fun, *primals, has_aux=False):
+    """Returns `(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the JVP at
+    `primals` by running the stored linear program (no re-tracing of `fun`)."""
+    flat_p, in_tree = tree_util.tree_flatten(primals)
+    store = {}
+    outs, linear, _ = ad.linearize_flat(_flatten_fun(fun, in_tree, store, has_aux), flat_p)
+    out_tree = store["out_tree"]
+
+    def f_jvp(*tangents):
+        flat_t, tree_t = tree_util.tree_flatten(tangents)
+        if tree_t != in_tree:
+            raise TypeError(f"linearize: the linearized function expects tangents with "
+                            f"structure {in_tree}, got {tree_t}.")
+        for p, t in zip(flat_p, flat_t):
+            _check_tangent("linearize", p, t)
+        touts = core.eval_jaxpr(linear.jaxpr, linear.consts, *flat_t)
+        return tree_util.tree_unflatten(out_tree, [_to_array(t) for t in touts])
+
+    primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
+    if has_aux:
+        return primals_out, f_jvp, store["aux"]
+    return primals_out, f_jvp
+
+
+# ---------------------------------------------------------------------------------------------
+# Reverse mode.
+
+def vjp(fun, *primals, has_aux=False):
+    """Returns `(fun(*primals), f_vjp)` where `f_vjp(cotangent)` returns a tuple with one
+    cotangent per primal (a pullback); with `has_aux`, also the aux data."""
+    flat_p, in_tree = tree_util.tree_flatten(primals)
+    store = {}
+    outs, linear, _ = ad.linearize_flat(_flatten_fun(fun, in_tree, store, has_aux), flat_p)
+    out_tree = store["out_tree"]
+    out_avals = [get_aval(o) for o in outs]
+    primal_avals = [get_aval(p) for p in flat_p]
+
+    def f_vjp(cotangent):
+        flat_ct, ct_tree = tree_util.tree_flatten(cotangent)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp: the cotangent must have the same structure as the output "
+                            f"of {_fun_name(fun)}: expected {out_tree}, got {ct_tree}.")
+        for aval, ct in zip(out_avals, flat_ct):
+            ct_aval = get_aval(ct)
+            if ct_aval.shape != aval.shape:
+                raise ValueError(f"vjp: cotangent of shape {ct_aval.shape} given for an output "
+                                 f"of shape {aval.shape} (dtype {aval.dtype.name}).")
+        cts_in = ad.linear_transpose_flat(linear, flat_ct)
+        cts_in = [_cotangent_out(ct, aval) for ct, aval in zip(cts_in, primal_avals)]
+        return tree_util.tree_unflatten(in_tree, cts_in)
+
+    primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
+    if has_aux:
+        return primals_out, f_vjp, store["aux"]
+    return primals_out, f_vjp
+
+
+def _cotangent_out(ct, primal_aval):
+    if not (dtypes.is_float(primal_aval.dtype) or dtypes.is_complex(primal_aval.dtype)):
+        return np.zeros(primal_aval.shape, dtypes.float0)
+    if type(ct) is Zero:
+        ct = ad.zeros_like_aval(primal_aval)
+    return _to_array(ct)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
+                   reduce_axes=()):
+    """Returns a function computing `(fun(*args), gradient)`; the gradient is with respect
+    to the positional argument(s) `argnums` (a tuple of gradients for a tuple)."""
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args, **kwargs):
+        nums = _argnums_checked(fun, argnums, len(args), "grad")
+        dyn = [args[i] for i in nums]
+        for i, x in zip(nums, dyn):
+            for leaf in tree_util.tree_leaves(x):
+                _check_grad_input(fun, i, leaf, holomorphic, allow_int)
+        result = vjp(_partial_in_argnums(fun, args, nums, kwargs), *dyn, has_aux=has_aux)
+        ans, f_vjp = result[0], result[1]
+        _check_scalar_output(fun, ans, holomorphic)
+        g = f_vjp(_ones_like(ans))
+        g = g[0] if isinstance(argnums, int) else tuple(g)
+        if has_aux:
+            return (ans, result[2]), g
+        return ans, g
+    return value_and_grad_fun
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """Returns a function computing the gradient of scalar-valued `fun` with respect to the
+    positional argument(s) `argnums` (with `has_aux`, the pair (gradient, aux))."""
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int, reduce_axes)
+
+    @functools.wraps(fun)
+    def grad_fun(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+    return grad_fun
+
+
+def _check_grad_input(fun, index, leaf, holomorphic, allow_int):
+    dtype = get_aval(leaf).dtype
+    if holomorphic:
+        if not dtypes.is_complex(dtype):
+            raise TypeError(f"grad({_fun_name(fun)}, holomorphic=True) requires complex "
+                            f"inputs, but argument {index} has dtype {dtype.name}.")
+    elif not (dtypes.is_float(dtype) or dtypes.is_complex(dtype)) and not allow_int:
+        raise TypeError(
+            f"grad({_fun_name(fun)}) requires real- or complex-valued inputs (a floating or "
+            f"complex dtype), but argument {index} has dtype {dtype.name}. To differentiate "
+            "with respect to integer or boolean inputs use vjp, or pass allow_int=True.")
+
+
+def _check_scalar_output(fun, ans, holomorphic):
+    leaves = tree_util.tree_leaves(ans)
+    if len(leaves) != 1 or get_aval(leaves[0]).shape != ():
+        shape = get_aval(leaves[0]).shape if len(leaves) == 1 else f"a pytree of {len(leaves)}"
+        raise TypeError(f"Gradient only defined for scalar-output functions; the output of "
+                        f"{_fun_name(fun)} had shape: {shape}. Use jacrev / jacobian for "
+                        "non-scalar outputs, or reduce the output (e.g. with .sum()).")
+    dtype = get_aval(leaves[0]).dtype
+    if not holomorphic and not dtypes.is_float(dtype):
+        raise TypeError(f"grad requires real-valued outputs (a floating dtype); the output of "
+                        f"{_fun_name(fun)} has dtype {dtype.name}. For holomorphic functions "
+                        "pass holomorphic=True; otherwise take the real part.")
+
+
+def _ones_like(tree):
+    from jaxlike import lax
+
+    def one(x):
+        aval = get_aval(x)
+        value = lax.convert_element_type(np.ones((), aval.dtype), aval.dtype, aval.weak_type)
+        return lax.broadcast_in_dim(value, aval.shape, ()) if aval.shape else value
+    return tree_util.tree_map(one, tree)
+
+
+# ---------------------------------------------------------------------------------------------
+# Jacobians and Hessians.
+
+def _std_basis(aval):
+    size = int(np.prod(aval.shape, dtype=np.int64))
+    return np.eye(size, dtype=aval.dtype).reshape((size,) + aval.shape)
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Returns a function computing the Jacobian of `fun` by forward mode: for an input of
+    shape S and an output of shape T, an array of shape T + S (pytrees nest accordingly)."""
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        from jaxlike import numpy as jnp
+        nums = _argnums_checked(fun, argnums, len(args), "jacfwd")
+        dyn = tuple(args[i] for i in nums)
+        f = _partial_in_argnums(fun, args, nums, kwargs)
+        flat_in, in_tree = tree_util.tree_flatten(dyn)
+        in_avals = [get_aval(x) for x in flat_in]
+        columns = []  # one per input leaf: list over basis vectors of output trees
+        for k, aval in enumerate(in_avals):
+            per_basis = []
+            for e in _std_basis(aval):
+                tangents = [e if j == k else np.zeros(a.shape, a.dtype)
+                            for j, a in enumerate(in_avals)]
+                out = jvp(f, dyn, tuple(tree_util.tree_unflatten(in_tree, tangents)),
+                          has_aux=has_aux)
+                per_basis.append(out)
+            columns.append(per_basis)
+        first = columns[0][0] if columns and columns[0] else jvp(f, dyn, dyn, has_aux=has_aux)
+        out_tree = tree_util.tree_structure(first[0])
+
+        def jac_for_leaf(k):
+            aval = in_avals[k]
+            touts = [tree_util.tree_leaves(c[1]) for c in columns[k]]
+            outs = []
+            for j, o in enumerate(tree_util.tree_leaves(first[0])):
+                oshape = get_aval(o).shape
+                stacked = jnp.stack([t[j] for t in touts], axis=-1) if touts else \
+                    jnp.zeros(oshape + (0,), get_aval(o).dtype)
+                outs.append(stacked.reshape(oshape + aval.shape))
+            return outs
+
+        per_leaf = [jac_for_leaf(k) for k in range(len(in_avals))]
+        jac = _assemble(out_tree, in_tree, per_leaf, isinstance(argnums, int))
+        return (jac, first[2]) if has_aux else jac
+    return jac_fun
+
+
+def _assemble(out_tree, in_tree, per_leaf, single_argnum):
+    """Returns the Jacobian pytree: output structure outside, input structure inside."""
+    n_out = out_tree.num_leaves
+    out_leaves = []
+    for j in range(n_out):
+        inner = tree_util.tree_unflatten(in_tree, [per_leaf[k][j] for k in range(len(per_leaf))])
+        out_leaves.append(inner[0] if single_argnum else inner)
+    return tree_util.tree_unflatten(out_tree, out_leaves)
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Returns a function computing the Jacobian of `fun` by reverse mode: for an input of
+    shape S and an output of shape T, an array of shape T + S (pytrees nest accordingly)."""
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        from jaxlike import numpy as jnp
+        nums = _argnums_checked(fun, argnums, len(args), "jacrev")
+        dyn = tuple(args[i] for i in nums)
+        result = vjp(_partial_in_argnums(fun, args, nums, kwargs), *dyn, has_aux=has_aux)
+        ans, f_vjp = result[0], result[1]
+        flat_out, out_tree = tree_util.tree_flatten(ans)
+        out_avals = [get_aval(o) for o in flat_out]
+        flat_in, in_tree = tree_util.tree_flatten(dyn)
+        in_avals = [get_aval(x) for x in flat_in]
+        per_leaf = [[None] * len(flat_out) for _ in in_avals]
+        for j, aval in enumerate(out_avals):
+            rows = []
+            for e in _std_basis(aval):
+                cts = [e if i == j else np.zeros(a.shape, a.dtype)
+                       for i, a in enumerate(out_avals)]
+                rows.append(tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(out_tree, cts))))
+            for k, in_aval in enumerate(in_avals):
+                if rows:
+                    stacked = jnp.stack([r[k] for r in rows])
+                else:
+                    stacked = jnp.zeros((0,) + in_aval.shape, in_aval.dtype)
+                per_leaf[k][j] = stacked.reshape(aval.shape + in_aval.shape)
+        jac = _assemble(out_tree, in_tree, per_leaf, isinstance(argnums, int))
+        return (jac, result[2]) if has_aux else jac
+    return jac_fun
+
+
+jacobian = jacrev
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Returns a function computing the Hessian of scalar `fun` (forward-over-reverse)."""
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
