@@ -5,6 +5,8 @@ jaxpr and binds a new `jit` equation, so a jitted function stays one compiled un
 `jvp`, `grad` (partial evaluation splits it into a known and an unknown call) and
 transposition. The inner jaxpr never has consts: they are made leading arguments.
 """
+import functools
+
 from jaxlike import core
 from jaxlike.core import ClosedJaxpr, Jaxpr, Literal, Primitive, get_aval, set_current_trace
 from jaxlike.interpreters import ad
@@ -23,18 +25,21 @@ def _jit_abstract_eval(*avals, jaxpr, name, **_):
     return jaxpr.out_avals
 
 
-def bind_traced(fun, in_avals, args, name):
-    """Traces `fun(*flat) -> list` for `in_avals`, then binds a `jit` call of it on `args`;
-    returns the outputs. Consts of the traced jaxpr become leading arguments."""
+def bind_traced(fun, in_avals, args, name, prim=jit_p, **params):
+    """Traces `fun(*flat) -> list` for `in_avals`, then binds a call of it (a `jit`, or the
+    call-like `prim`) on `args`; returns the outputs. Consts of the traced jaxpr become
+    leading arguments."""
     closed = pe.trace_to_jaxpr(fun, in_avals)
     jaxpr, consts = pe.convert_constvars_to_invars(closed)
-    return jit_p.bind(*consts, *args, jaxpr=jaxpr, name=name)
+    return prim.bind(*consts, *args, jaxpr=jaxpr, name=name, **params)
 
 
 # ---------------------------------------------------------------------------------------------
 # Forward mode: a jit of the JVP of the inner jaxpr.
 
-def _jit_jvp(primals, tangents, *, jaxpr, name, **params):
+def call_jvp(prim, primals, tangents, *, jaxpr, name, **params):
+    """The JVP rule of call-like primitives (`jit`, `checkpoint`): a call of the JVP of the
+    inner jaxpr, with the same params."""
     nonzero = [type(t) is not Zero for t in tangents]
     n_out = len(jaxpr.out_avals)
     out_nonzero = []
@@ -50,14 +55,15 @@ def _jit_jvp(primals, tangents, *, jaxpr, name, **params):
 
     nonzero_tangents = [t for t in tangents if type(t) is not Zero]
     in_avals = [get_aval(x) for x in list(primals) + nonzero_tangents]
-    outs = bind_traced(jvp_of_body, in_avals, list(primals) + nonzero_tangents, f"jvp({name})")
+    outs = bind_traced(jvp_of_body, in_avals, list(primals) + nonzero_tangents, f"jvp({name})",
+                       prim, **params)
     primal_out, rest = outs[:n_out], iter(outs[n_out:])
     tangent_out = [next(rest) if nz else Zero(ad.tangent_aval(a))
                    for nz, a in zip(out_nonzero, jaxpr.out_avals)]
     return primal_out, tangent_out
 
 
-ad.primitive_jvps[jit_p] = _jit_jvp
+ad.primitive_jvps[jit_p] = functools.partial(call_jvp, jit_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,7 +122,9 @@ pe.partial_eval_rules[jit_p] = _jit_partial_eval
 # ---------------------------------------------------------------------------------------------
 # Transposition: a jit of the backward pass of the inner jaxpr.
 
-def _jit_transpose(cts, *args, jaxpr, name, **params):
+def call_transpose(prim, cts, *args, jaxpr, name, **params):
+    """The transpose rule of call-like primitives: a call of the backward pass of the inner
+    jaxpr (which recomputes any non-linear part it contains)."""
     linear = [ad.is_undefined_primal(a) for a in args]
     nonlinear_args = [a for a, lin in zip(args, linear) if not lin]
     ct_nonzero = [type(c) is not Zero for c in cts]
@@ -131,8 +139,8 @@ def _jit_transpose(cts, *args, jaxpr, name, **params):
 
     in_avals = [get_aval(a) for a in nonlinear_args] + [get_aval(c) for c in nonzero_cts]
     outs = iter(bind_traced(backward, in_avals, nonlinear_args + nonzero_cts,
-                            f"transpose({name})"))
+                            f"transpose({name})", prim, **params))
     return [next(outs) if lin else None for lin in linear]
 
 
-ad.primitive_transposes[jit_p] = _jit_transpose
+ad.primitive_transposes[jit_p] = functools.partial(call_transpose, jit_p)

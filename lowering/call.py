@@ -7,3 +7,9 @@ def _jit(ctx, *args, jaxpr, name, donated_invars=(), keep_unused=False, inline=F
     # The callee has no consts (they were made arguments when it was staged), so it can be
     # emitted inline; XLA sees one flat program either way.
     return emit_jaxpr(ctx.module, jaxpr.jaxpr, [], list(args))
+
+
+@register("custom_jvp_call", "custom_vjp_call")
+def _custom_call(ctx, *args, call_jaxpr, **params):
+    # The custom rule matters only to differentiation; compiled, it is the function itself.
+    return emit_jaxpr(ctx.module, call_jaxpr.jaxpr, [], list(args))

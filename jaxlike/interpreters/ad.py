@@ -237,7 +237,7 @@ def linearize_flat(fun, primals):
     out_primals = [p for p, _ in pairs]
     zero_outs = [type(t) is Zero for t in (t for _, t in pairs)]
     out_tangents = [instantiate_zeros_in(tangent_trace, t) for _, t in pairs]
-    linear = tangent_trace.finish(out_tangents)
+    linear = pe.dce_closed_jaxpr(tangent_trace.finish(out_tangents))
     return out_primals, linear, zero_outs
 
 

@@ -137,3 +137,29 @@ def convert_constvars_to_invars(closed):
     jaxpr = closed.jaxpr
     new = Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns)
     return ClosedJaxpr(new, []), list(closed.consts)
+
+
+def dce_jaxpr(jaxpr, used_outputs=None):
+    """Dead-code elimination: returns (jaxpr keeping only the equations that the used outputs
+    need, list of which invars are still used). `used_outputs` defaults to all."""
+    if used_outputs is None:
+        used_outputs = [True] * len(jaxpr.outvars)
+    outvars = [v for v, used in zip(jaxpr.outvars, used_outputs) if used]
+    live = {v for v in outvars if not isinstance(v, core.Literal)}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        if any(v in live for v in eqn.outvars):
+            kept.append(eqn)
+            live.update(a for a in eqn.invars if not isinstance(a, core.Literal))
+    kept.reverse()
+    used_inputs = [v in live for v in jaxpr.invars]
+    constvars = [v for v in jaxpr.constvars if v in live]
+    return Jaxpr(constvars, jaxpr.invars, outvars, kept), used_inputs
+
+
+def dce_closed_jaxpr(closed):
+    """Returns the ClosedJaxpr without dead equations and unused consts (inputs kept)."""
+    jaxpr, _ = dce_jaxpr(closed.jaxpr)
+    keep = set(jaxpr.constvars)
+    consts = [c for v, c in zip(closed.jaxpr.constvars, closed.consts) if v in keep]
+    return ClosedJaxpr(jaxpr, consts)
