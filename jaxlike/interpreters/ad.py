@@ -14,7 +14,7 @@ programs carry no needless arithmetic; `add_any` accumulates cotangents.
 """
 import numpy as np
 
-from jaxlike import core
+from jaxlike import core, dtypes
 from jaxlike.core import Primitive, ShapedArray, Trace, Tracer, get_aval, set_current_trace
 from jaxlike.interpreters import partial_eval as pe
 
@@ -229,7 +229,9 @@ def linearize_flat(fun, primals):
     try:
         tangent_args = [tangent_trace.new_arg(tangent_aval(get_aval(p))) for p in primals]
         with set_current_trace(trace):
-            ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangent_args)]
+            # Integer inputs (float0 tangents) have no derivative: a symbolic zero, as in jvp.
+            ins = [p if t.aval.dtype == dtypes.float0 else JVPTracer(trace, p, t)
+                   for p, t in zip(primals, tangent_args)]
             outs = fun(*ins)
         pairs = [trace.lift(o) for o in outs]
     finally:

@@ -6,6 +6,10 @@ evaluation does all the checking (ranks, dimensions in range, permutations, size
 bad argument fails while tracing with a message that names the lax function, the operand's
 shape and the argument at fault. The user-facing functions normalize their arguments (negative
 axes, Python ints, no-op shortcuts) the way JAX's do, so printed jaxprs look alike.
+
+Each is linear in its array operands (start indices are integers, without derivative), so
+its JVP applies the primitive to the tangents and its transpose rule, next to it, moves a
+cotangent back to where the operand's elements came from.
 """
 import math
 import operator
@@ -15,6 +19,7 @@ import numpy as np
 from jaxlike import dtypes
 from jaxlike.core import Primitive, ShapedArray, Tracer, get_aval
 from jaxlike.core.ir import param_printers
+from jaxlike.interpreters import ad
 from jaxlike.lax import elementwise as ew
 
 __all__ = [
@@ -111,6 +116,25 @@ def _as_array(x):
     return dispatch.to_device(x)
 
 
+def _linear_aval(x):
+    """Returns the aval of a transpose rule's operand, linear (UndefinedPrimal) or not."""
+    return x.aval if ad.is_undefined_primal(x) else get_aval(x)
+
+
+def _reduce_sum(x, axes):
+    """Returns lax.reduce_sum(x, axes), or `x` when there is nothing to sum. Imported late:
+    reductions' own rules build on this module."""
+    if not axes:
+        return x
+    from jaxlike.lax.reductions import reduce_sum
+    return reduce_sum(x, axes)
+
+
+def _zero_scalar(x):
+    """Returns a scalar zero of `x`'s dtype (a padding value for cotangents)."""
+    return np.zeros((), get_aval(x).dtype)
+
+
 # ---------------------------------------------------------------------------------------------
 # broadcast_in_dim, broadcast, expand_dims.
 
@@ -143,6 +167,23 @@ def _pp_broadcast_in_dim(params):
 
 
 param_printers["broadcast_in_dim"] = _pp_broadcast_in_dim
+
+
+def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding):
+    # Each operand element was copied along the new dimensions and along its size-1
+    # dimensions: its cotangent sums those copies. The summed result keeps the surviving
+    # dimensions in output order; put them back in operand order, then re-insert the 1s.
+    in_shape = x.aval.shape
+    unit = tuple(i for i, size in enumerate(in_shape) if size == 1)
+    kept = sorted((d, i) for i, d in enumerate(broadcast_dimensions) if i not in unit)
+    kept_out = {d for d, _ in kept}
+    summed = _reduce_sum(ct, tuple(d for d in range(len(shape)) if d not in kept_out))
+    order = [i for _, i in kept]
+    summed = transpose(summed, tuple(np.argsort(order)))
+    return [expand_dims(summed, unit)]
+
+
+ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 
 
 def broadcast_in_dim(operand, shape, broadcast_dimensions, *, out_sharding=None):
@@ -200,6 +241,18 @@ def _reshape_aval(x, *, new_sizes, dimensions, sharding):
     return x.update(shape=new_sizes)
 
 
+def _reshape_transpose(ct, x, *, new_sizes, dimensions, sharding):
+    # reshape with `dimensions` transposes first: undo the reshape, then the transpose.
+    shape = x.aval.shape
+    if dimensions is None:
+        return [reshape(ct, shape)]
+    permuted = reshape(ct, tuple(shape[d] for d in dimensions))
+    return [transpose(permuted, tuple(np.argsort(dimensions)))]
+
+
+ad.deflinear(reshape_p, _reshape_transpose)
+
+
 def reshape(operand, new_sizes, dimensions=None, *, out_sharding=None):
     """Returns `operand` with shape `new_sizes` (same number of elements), read in row-major
     order after transposing it by `dimensions` when given."""
@@ -238,6 +291,13 @@ def _transpose_aval(x, *, permutation):
     return x.update(shape=tuple(x.shape[p] for p in permutation))
 
 
+def _transpose_transpose(ct, x, *, permutation):
+    return [transpose(ct, tuple(np.argsort(permutation)))]
+
+
+ad.deflinear(transpose_p, _transpose_transpose)
+
+
 def transpose(operand, permutation):
     """Returns `operand` with its dimensions permuted: output dimension i is operand
     dimension `permutation[i]`."""
@@ -259,6 +319,13 @@ def _squeeze_aval(x, *, dimensions):
     return x.update(shape=tuple(s for i, s in enumerate(x.shape) if i not in dimensions))
 
 
+def _squeeze_transpose(ct, x, *, dimensions):
+    return [expand_dims(ct, dimensions)]
+
+
+ad.deflinear(squeeze_p, _squeeze_transpose)
+
+
 def squeeze(array, dimensions):
     """Returns `array` without the size-1 `dimensions` (negative ones count from the end)."""
     shape = _shape(array)
@@ -275,6 +342,9 @@ rev_p = Primitive("rev")
 def _rev_aval(x, *, dimensions):
     _check_dims("rev", "dimensions", dimensions, x.ndim, x.shape)
     return x
+
+
+ad.deflinear(rev_p, lambda ct, x, *, dimensions: [rev(ct, dimensions)])
 
 
 def rev(operand, dimensions):
@@ -297,6 +367,10 @@ def _iota_aval(*, dtype, shape, dimension, sharding):
     if not 0 <= dimension < len(shape):
         raise ValueError(f"iota: dimension {dimension} is out of range for shape {shape}")
     return ShapedArray(shape, dtype)
+
+
+# No operands, so nothing to differentiate against: the rule only completes the registry.
+ad.defnondiff(iota_p)
 
 
 def broadcasted_iota(dtype, shape, dimension, *, out_sharding=None):
@@ -343,6 +417,20 @@ def _concatenate_aval(*xs, dimension):
     return ShapedArray(shape, xs[0].dtype, all(x.weak_type for x in xs))
 
 
+def _concatenate_transpose(ct, *xs, dimension):
+    # Each linear operand's cotangent is its own stretch of `ct` along `dimension`.
+    cts, start = [], 0
+    for x in xs:
+        size = _linear_aval(x).shape[dimension]
+        cts.append(slice_in_dim(ct, start, start + size, axis=dimension)
+                   if ad.is_undefined_primal(x) else None)
+        start += size
+    return cts
+
+
+ad.deflinear(concatenate_p, _concatenate_transpose)
+
+
 def concatenate(operands, dimension):
     """Returns the operands joined along `dimension` (they must agree on every other one)."""
     operands = list(operands)
@@ -374,6 +462,33 @@ def _pad_aval(x, padding_value, *, padding_config):
         raise ValueError(f"pad: padding_config {padding_config} on operand shape {x.shape} "
                          f"gives a negative result shape {shape}")
     return ShapedArray(shape, x.dtype, x.weak_type and padding_value.weak_type)
+
+
+def _unpad(ct, padding_config):
+    """Returns the elements of `ct` that came from the operand of pad(·, padding_config):
+    the edge padding is cut off (negative padding had dropped operand elements: they are put
+    back as zeros, since they did not reach the output), then every (interior + 1)-th
+    element is kept."""
+    if any(lo or hi for lo, hi, _ in padding_config):
+        ct = pad(ct, _zero_scalar(ct), [(-lo, -hi, 0) for lo, hi, _ in padding_config])
+    if any(interior for _, _, interior in padding_config):
+        shape = get_aval(ct).shape
+        ct = slice(ct, (0,) * len(shape), shape,
+                   tuple(interior + 1 for _, _, interior in padding_config))
+    return ct
+
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+    ct_x = _unpad(ct, padding_config)
+    ct_value = None
+    if ad.is_undefined_primal(padding_value):
+        # Every output element not taken from the operand is a copy of padding_value.
+        every = tuple(range(len(padding_config)))
+        ct_value = ew.sub(_reduce_sum(ct, every), _reduce_sum(ct_x, every))
+    return [ct_x if ad.is_undefined_primal(x) else None, ct_value]
+
+
+ad.deflinear(pad_p, _pad_transpose)
 
 
 def pad(operand, padding_value, padding_config):
@@ -412,6 +527,21 @@ def _slice_aval(x, *, start_indices, limit_indices, strides):
         raise TypeError(f"slice: strides must be positive, got {strides}")
     return x.update(shape=tuple(-(-(lim - s) // st) for s, lim, st
                                 in zip(start_indices, limit_indices, strides)))
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    # The operand's cotangent is `ct` put back in place, zeros elsewhere: pad it with the
+    # start before, stride - 1 zeros between elements, and what is left of the operand after.
+    shape = x.aval.shape
+    strides = strides or (1,) * len(shape)
+    config = []
+    for size, start, stride, n in zip(shape, start_indices, strides, get_aval(ct).shape):
+        spanned = n + (n - 1) * (stride - 1) if n else 0
+        config.append((start, size - start - spanned, stride - 1))
+    return [pad(ct, _zero_scalar(ct), config)]
+
+
+ad.deflinear(slice_p, _slice_transpose)
 
 
 def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 -- JAX's name
@@ -479,6 +609,22 @@ def _dynamic_slice_aval(x, *indices, slice_sizes):
     return x.update(shape=slice_sizes)
 
 
+# Linear in the operand; the start indices are integers, without derivative (defjvp pairs
+# rules with operands positionally, so giving one rule leaves the indices out).
+ad.defjvp(dynamic_slice_p,
+          lambda t, x, *indices, slice_sizes: dynamic_slice_p.bind(t, *indices,
+                                                                   slice_sizes=slice_sizes))
+
+
+def _dynamic_slice_transpose(ct, x, *indices, slice_sizes):
+    # The cotangent is `ct` written where the slice was read (with the same clamping).
+    zeros = ad.zeros_like_aval(x.aval)
+    return [dynamic_update_slice_p.bind(zeros, ct, *indices)] + [None] * len(indices)
+
+
+ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
+
+
 dynamic_update_slice_p = Primitive("dynamic_update_slice")
 
 
@@ -496,6 +642,32 @@ def _dynamic_update_slice_aval(x, update, *indices):
                         f"{x.dtype.name} and {update.dtype.name}")
     _check_index_avals(fname, indices, x.shape)
     return x.update(weak_type=x.weak_type and update.weak_type)
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    # Linear in operand and update jointly; the start indices have no derivative.
+    x, update, *indices = primals
+    out = dynamic_update_slice_p.bind(x, update, *indices)
+    t_x, t_update = tangents[:2]
+    if type(t_x) is ad.Zero and type(t_update) is ad.Zero:
+        return out, ad.Zero(ad.tangent_aval(get_aval(out)))
+    return out, dynamic_update_slice_p.bind(ad.instantiate_zeros(t_x),
+                                            ad.instantiate_zeros(t_update), *indices)
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *indices):
+    # The operand's elements survive outside the updated window, the update's inside it.
+    update_aval = _linear_aval(update)
+    ct_x = ct_update = None
+    if ad.is_undefined_primal(x):
+        ct_x = dynamic_update_slice_p.bind(ct, ad.zeros_like_aval(update_aval), *indices)
+    if ad.is_undefined_primal(update):
+        ct_update = dynamic_slice_p.bind(ct, *indices, slice_sizes=update_aval.shape)
+    return [ct_x, ct_update] + [None] * len(indices)
+
+
+ad.primitive_jvps[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+ad.primitive_transposes[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 
 
 def _split_indices(start_indices):
