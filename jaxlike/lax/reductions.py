@@ -8,11 +8,17 @@ hashable (tuples of Python ints, np.dtype, Precision members, None), since they 
 eager-dispatch cache. lax functions take non-negative axes only; `jnp` normalizes negative ones.
 """
 import enum
+import math
 import operator
+
+import numpy as np
 
 from jaxlike import dtypes
 from jaxlike.core import Primitive, ShapedArray, get_aval
 from jaxlike.core.ir import param_printers
+from jaxlike.interpreters import ad
+from jaxlike.lax import elementwise as ew
+from jaxlike.lax import structural as st
 from jaxlike.lax.elementwise import dtype_kind
 
 __all__ = [
@@ -104,6 +110,99 @@ reduce_or_p = _reduction("reduce_or", _INT_OR_BOOL)
 reduce_xor_p = _reduction("reduce_xor", _INT_OR_BOOL)
 
 
+# Differentiation rules of the reductions. They are written with lax functions, so that
+# derivatives of any order compose.
+
+def _kept_dims(shape, axes):
+    """Returns the dimensions of `shape` that a reduction over `axes` keeps."""
+    return tuple(d for d in range(len(shape)) if d not in axes)
+
+
+def _unreduce(x, operand_aval, axes):
+    """Returns a reduction's result `x` broadcast back to the operand's shape."""
+    shape = operand_aval.shape
+    return st.broadcast_in_dim(x, shape, _kept_dims(shape, axes))
+
+
+def _scalar_like(value, aval):
+    """Returns the scalar `value` with `aval`'s dtype and weak type."""
+    scalar = np.asarray(value, aval.dtype)
+    return ew.convert_element_type(scalar, aval.dtype, True) if aval.weak_type else scalar
+
+
+def _reduce_sum_transpose(ct, operand, *, axes, out_sharding):
+    # Each operand element contributed once to the sum it was reduced into.
+    return [_unreduce(ct, operand.aval, axes)]
+
+
+ad.deflinear(reduce_sum_p, _reduce_sum_transpose)
+
+
+def _reduce_chooser_jvp(tangents, out, operand, *, axes):
+    # As JAX does: the tangent is averaged over the positions that attain the extremum, so
+    # gradients split ties evenly (and a NaN extremum, equal to nothing, gives NaN).
+    (tangent,) = tangents
+    aval = get_aval(operand)
+    attained = ew.eq(operand, _unreduce(out, aval, axes))
+    indicator = ew.convert_element_type(attained, aval.dtype, aval.weak_type)
+    counts = reduce_sum(indicator, axes)
+    return ew.div(reduce_sum(ew.mul(tangent, indicator), axes), counts)
+
+
+ad.defjvp_with_output(reduce_max_p, _reduce_chooser_jvp)
+ad.defjvp_with_output(reduce_min_p, _reduce_chooser_jvp)
+
+
+def _shift(x, offset):
+    """Returns `x` moved `offset` places along axis 0 (towards higher indices when positive),
+    filled with ones: negative padding on the far side drops the elements pushed out."""
+    config = ((offset, -offset, 0),) + ((0, 0, 0),) * (len(get_aval(x).shape) - 1)
+    return st.pad(x, _scalar_like(1, get_aval(x)), config)
+
+
+def _exclusive_cumprod(x, reverse):
+    """Returns y with y[i] = prod(x[:i]) along axis 0 (prod(x[i+1:]) when `reverse`), by
+    doubling steps: ceil(log2(n)) multiplications of shifted copies, and no division."""
+    n, sign = get_aval(x).shape[0], -1 if reverse else 1
+    y = _shift(x, sign)
+    step = 1
+    while step < n:
+        y = ew.mul(y, _shift(y, sign * step))
+        step *= 2
+    return y
+
+
+def _products_of_others(operand, axes):
+    """Returns, for each element of `operand`, the product of the other elements it is
+    reduced with over `axes`: the derivative of reduce_prod, exact even where there are
+    zeros (unlike prod / x)."""
+    aval = get_aval(operand)
+    kept = _kept_dims(aval.shape, axes)
+    reduced_shape = tuple(aval.shape[a] for a in axes)
+    kept_shape = tuple(aval.shape[d] for d in kept)
+    n = math.prod(reduced_shape)
+    if n == 0:
+        return st.broadcast_in_dim(_scalar_like(1, aval), aval.shape, ())
+    # Flatten the reduced axes into a leading one, multiply the products of the elements
+    # before and after each position, and restore the operand's layout.
+    permutation = tuple(axes) + kept
+    flat = st.reshape(st.transpose(operand, permutation), (n,) + kept_shape)
+    others = ew.mul(_exclusive_cumprod(flat, False), _exclusive_cumprod(flat, True))
+    others = st.reshape(others, reduced_shape + kept_shape)
+    return st.transpose(others, tuple(np.argsort(permutation).tolist()))
+
+
+def _reduce_prod_jvp(tangent, operand, *, axes):
+    if not axes:
+        return tangent
+    return reduce_sum(ew.mul(tangent, _products_of_others(operand, axes)), axes)
+
+
+ad.defjvp(reduce_prod_p, _reduce_prod_jvp)
+for _prim in (reduce_and_p, reduce_or_p, reduce_xor_p):
+    ad.defnondiff(_prim)
+
+
 def _check_no_sharding(name, out_sharding):
     if out_sharding is not None:
         raise NotImplementedError(f"{name}: out_sharding is not supported yet; pass None and "
@@ -174,6 +273,9 @@ def _arg_reduction(name):
 
 argmax_p = _arg_reduction("argmax")
 argmin_p = _arg_reduction("argmin")
+# Indices are integers: they have no derivative.
+ad.defnondiff(argmax_p)
+ad.defnondiff(argmin_p)
 
 
 def _bind_arg_reduction(prim, operand, axis, index_dtype):
@@ -363,6 +465,66 @@ def _print_dot_general_params(params):
 
 
 param_printers["dot_general"] = _print_dot_general_params
+
+
+# dot_general is bilinear: its JVP is the sum of the products with one tangent each, and it
+# is transposed with respect to whichever operand is linear.
+
+def _dot_general_jvp_lhs(tangent, lhs, rhs, **params):
+    return dot_general_p.bind(tangent, rhs, **params)
+
+
+def _dot_general_jvp_rhs(tangent, lhs, rhs, **params):
+    return dot_general_p.bind(lhs, tangent, **params)
+
+
+ad.defjvp(dot_general_p, _dot_general_jvp_lhs, _dot_general_jvp_rhs)
+
+
+def _cast_cotangent(ct, aval):
+    """Returns `ct` with `aval`'s dtype and weak type (the product may be wider, e.g. with
+    preferred_element_type, or complex against a real operand: its real part is kept)."""
+    if dtypes.is_complex(get_aval(ct).dtype) and not dtypes.is_complex(aval.dtype):
+        ct = ew.real(ct)
+    return ew.convert_element_type(ct, aval.dtype, aval.weak_type)
+
+
+def _dot_general_operand_ct(ct, other, x_aval, x_dims, other_dims, x_is_lhs, precision,
+                            preferred_element_type):
+    """Returns the cotangent of the linear operand x of a dot_general, given the other one.
+
+    `ct` has the output's layout: batch dims, lhs free dims, rhs free dims. Contracting it
+    with `other` over other's free dims (batching the batch dims) leaves x's batch dims, x's
+    free dims and other's contracting dims, which pair with x's contracting dims; a
+    transpose puts those back in x's order."""
+    (x_contract, x_batch), (o_contract, o_batch) = x_dims, other_dims
+    n_batch = len(x_batch)
+    x_free = _kept_dims(x_aval.shape, x_contract + x_batch)
+    o_free = _kept_dims(get_aval(other).shape, o_contract + o_batch)
+    start = n_batch + (len(x_free) if x_is_lhs else 0)
+    ct_o_free = tuple(range(start, start + len(o_free)))
+    dims = ((ct_o_free, o_free), (tuple(range(n_batch)), o_batch))
+    if precision is not None and not x_is_lhs:
+        precision = precision[::-1]  # ct takes x's place as the lhs
+    product = dot_general(ct, other, dims, precision, preferred_element_type)
+    product_dims = x_batch + x_free + tuple(x_contract[o_contract.index(d)]
+                                            for d in sorted(o_contract))
+    product = st.transpose(product, tuple(np.argsort(product_dims).tolist()))
+    return _cast_cotangent(product, x_aval)
+
+
+def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision,
+                           preferred_element_type, out_sharding):
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    lhs_dims, rhs_dims = (lhs_contract, lhs_batch), (rhs_contract, rhs_batch)
+    if ad.is_undefined_primal(lhs):
+        return [_dot_general_operand_ct(ct, rhs, lhs.aval, lhs_dims, rhs_dims, True,
+                                        precision, preferred_element_type), None]
+    return [None, _dot_general_operand_ct(ct, lhs, rhs.aval, rhs_dims, lhs_dims, False,
+                                          precision, preferred_element_type)]
+
+
+ad.primitive_transposes[dot_general_p] = _dot_general_transpose
 
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, *,
