@@ -3,5 +3,10 @@ building, compilation, the executable caches and the backends.
 
 Importing this package registers every lowering rule.
 """
-from lowering import call, elementwise  # noqa: F401 -- registers rules
+import os
+
+# Quiet XLA's C++ info logs and GSPMD warnings; must be set before jaxlib's libraries load.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from lowering import ad, call, elementwise, structural, reductions  # noqa: F401 -- registers rules
 from lowering.mlir import rules  # noqa: F401

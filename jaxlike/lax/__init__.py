@@ -1,3 +1,5 @@
 """jaxlike.lax: the primitives, with JAX's names and signatures."""
 from jaxlike.lax.elementwise import *  # noqa: F401,F403
 from jaxlike.lax.elementwise import abs, max, min  # noqa: F401,A004
+from jaxlike.lax.structural import *  # noqa: F401,F403
+from jaxlike.lax.reductions import *  # noqa: F401,F403

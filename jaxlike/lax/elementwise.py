@@ -1,27 +1,60 @@
-"""Elementwise primitives: arithmetic, transcendental functions, comparisons, bitwise ops,
-selection and dtype conversion.
+"""Elementwise primitives: arithmetic, transcendental and special functions, comparisons,
+bitwise ops, complex parts, selection and dtype conversion.
 
-Each primitive is one line here (name and the dtypes it accepts) plus its user-facing
-function; the shared shape/dtype rules are below. n-ary ops take operands of one shape,
-except that rank-0 operands broadcast (as in JAX's jaxprs: `mul b 2.0:f32[]`).
+Each primitive is one line here (its JAX name and the dtypes it accepts) plus its
+user-facing function; the shared shape/dtype rules come first. As in JAX:
+
+- n-ary operands must have equal dtypes (Python scalars are weakly typed and take the
+  default dtype of their kind, so `lax.add(f32_array, 2.0)` works but
+  `lax.add(f16_array, 2.0)` is a TypeError; `jnp` functions promote);
+- operands have equal ranks, except that rank-0 operands broadcast, and size-1 axes
+  broadcast against any size (jaxprs show `mul b 2.0:f32[]`);
+- a result is weakly typed when every operand is.
+
+The lowering rules live in lowering/elementwise.py, keyed by the same names.
 """
+import builtins
+import enum
+import operator
+import warnings
 from functools import partial
 
 import numpy as np
 
-from jaxlike import dtypes
-from jaxlike.core import Primitive, ShapedArray
+from jaxlike import dtypes, tree_util
+from jaxlike.core import Literal, Primitive, ShapedArray, get_aval
+from jaxlike.core.ir import param_printers
 from jaxlike.interpreters import partial_eval as pe
 
-# Dtype families a primitive accepts.
+# ---------------------------------------------------------------------------------------------
+# Dtype families a primitive accepts: tuples of dtype kinds (see dtype_kind) and/or exact
+# dtype names. Error messages name them as JAX does ("integer", "floating", ...).
+
 _bool = ("bool",)
 _int = ("int", "uint")
+_signedint = ("int",)
 _float = ("float",)
 _complex = ("complex",)
+_complex_elem = ("float32", "float64")  # the parts of complex64 / complex128
 _inexact = _float + _complex
 _num = _int + _inexact
 _any = _bool + _num
+_ordered = _int + _float + _bool
 _int_or_bool = _int + _bool
+
+# Primitive name -> the jnp function that promotes, for the "same dtypes" error.
+_JNP_EQUIVALENTS = {
+    "abs": "fabs", "acos": "arccos", "acosh": "arccosh", "add": "add", "asin": "arcsin",
+    "asinh": "arcsinh", "atan": "arctan", "atan2": "arctan2", "atanh": "arctanh",
+    "cbrt": "cbrt", "ceil": "ceil", "cos": "cos", "cosh": "cosh", "div": "divide",
+    "eq": "equal", "exp": "exp", "expm1": "expm1", "floor": "floor", "log": "log",
+    "log1p": "log1p", "max": "maximum", "min": "minimum", "mul": "multiply",
+    "ne": "not_equal", "neg": "negative", "nextafter": "nextafter", "pow": "float_power",
+    "round": "round", "select": "where", "shift_left": "left_shift",
+    "shift_right_logical": "right_shift", "shift_right_arithmetic": "right_shift",
+    "sign": "sign", "sin": "sin", "sinh": "sinh", "sqrt": "sqrt", "sub": "subtract",
+    "tan": "tan", "tanh": "tanh",
+}
 
 
 def dtype_kind(dtype):
@@ -35,100 +68,198 @@ def dtype_kind(dtype):
     return "uint" if dtypes.is_unsigned(dtype) else "int"
 
 
-def _describe(avals):
-    return ", ".join(f"{a.dtype.name}{list(a.shape)}" for a in avals)
+_accepts_cache = {}
 
 
-def broadcast_shapes_of(name, avals):
-    """Returns the common shape of n-ary operands (rank-0 ones broadcast); raises TypeError
-    naming the operation and every shape when they disagree."""
-    shape = None
-    for a in avals:
-        if a.shape == ():
-            continue
-        if shape is None:
-            shape = a.shape
-        elif a.shape != shape:
-            shapes = ", ".join(str(tuple(b.shape)) for b in avals)
-            raise TypeError(f"{name} got incompatible shapes for broadcasting: {shapes}. "
-                            "lax operations need equal shapes; use jnp functions (which "
-                            "broadcast) or lax.broadcast_in_dim first.")
-    return () if shape is None else shape
+def _accepts(dtype, accepted):
+    """Returns True when `dtype`'s kind, or its name, is in `accepted`."""
+    key = (dtype, accepted)
+    ok = _accepts_cache.get(key)
+    if ok is None:
+        ok = _accepts_cache[key] = dtype_kind(dtype) in accepted or dtype.name in accepted
+    return ok
+
+
+_FAMILY_NAMES = {"bool": "bool", "float": "floating", "complex": "complexfloating",
+                 "int": "signedinteger", "uint": "unsignedinteger"}
+
+
+def _family_names(accepted):
+    """Returns JAX's wording for a family tuple, e.g. "integer, floating"."""
+    names = []
+    for kind in accepted:
+        if kind in ("int", "uint") and "int" in accepted and "uint" in accepted:
+            name = "integer"
+        else:
+            name = _FAMILY_NAMES.get(kind, kind)
+        if name not in names:
+            names.append(name)
+    return ", ".join(names)
+
+
+def _describe(aval):
+    """Returns JAX's short description of an aval in messages, e.g. `int32[3]`."""
+    return f"{aval.dtype.name}[{','.join(map(str, aval.shape))}]"
+
+
+def check_unary_dtype(name, accepted, aval):
+    """Raises TypeError (JAX's message) unless `aval`'s dtype is in the `accepted` families."""
+    if not _accepts(aval.dtype, accepted):
+        raise TypeError(f"{name} does not accept dtype {aval.dtype.name}. Accepted dtypes are "
+                        f"subtypes of {_family_names(accepted)}.")
+
+
+def check_nary_dtypes(name, accepted, avals):
+    """Raises TypeError naming the position of the first operand whose dtype is not in
+    `accepted` (one tuple of families for all positions, or one tuple per position)."""
+    for i, aval in enumerate(avals):
+        allowed = accepted[i] if isinstance(accepted[0], tuple) else accepted
+        if not _accepts(aval.dtype, allowed):
+            raise TypeError(f"{name} does not accept dtype {aval.dtype.name} at position {i}. "
+                            f"Accepted dtypes at position {i} are subtypes of "
+                            f"{_family_names(allowed)}.")
+
+
+def check_same_dtypes(name, avals):
+    """Raises TypeError (JAX's message, with a hint at the promoting jnp function) unless all
+    avals have one dtype."""
+    first = avals[0].dtype
+    if builtins.any(a.dtype != first for a in avals[1:]):
+        msg = (f"lax.{name} requires arguments to have the same dtypes, got "
+               f"{', '.join(a.dtype.name for a in avals)}.")
+        if name in _JNP_EQUIVALENTS:
+            msg += (f" (Tip: jnp.{_JNP_EQUIVALENTS[name]} is a similar function that does "
+                    "automatic type promotion on inputs).")
+        raise TypeError(msg)
 
 
 def _check_kinds(name, kinds, avals):
-    for a in avals:
-        if dtype_kind(a.dtype) not in kinds:
-            accepted = " or ".join(kinds)
-            raise TypeError(f"{name} does not accept dtype {a.dtype.name} (operands: "
-                            f"{_describe(avals)}); it accepts {accepted} types.")
+    """Raises TypeError unless every aval's dtype is in `kinds` (JAX's unary message for one
+    aval, the positional one for several)."""
+    if len(avals) == 1:
+        check_unary_dtype(name, kinds, avals[0])
+    else:
+        check_nary_dtypes(name, kinds, avals)
 
 
-def _check_same_dtypes(name, avals):
-    first = avals[0].dtype
-    if any(a.dtype != first for a in avals[1:]):
-        raise TypeError(f"{name} requires arguments to have the same dtypes, got "
-                        f"{_describe(avals)}. Convert with lax.convert_element_type, or use the "
-                        "jnp function, which promotes.")
+_check_same_dtypes = check_same_dtypes
 
 
-def naryop_aval(name, kinds, *avals, out_dtype=None):
-    """The abstract-eval rule shared by elementwise ops: checks dtypes and shapes; the result
-    is weak only when every operand is weak."""
-    _check_kinds(name, kinds, avals)
-    _check_same_dtypes(name, avals)
+def broadcast_shapes_of(name, avals):
+    """Returns the result shape of n-ary elementwise operands: rank-0 operands broadcast,
+    the others must have one rank and per axis equal sizes or size 1 (as in JAX's lax).
+    Raises TypeError naming the operation and every shape when they disagree."""
+    shapes = [a.shape for a in avals if a.shape]
+    if not shapes:
+        return ()
+    if builtins.all(s == shapes[0] for s in shapes[1:]):
+        return shapes[0]
+    ranks = {len(s) for s in shapes}
+    if len(ranks) != 1:
+        raise TypeError(f"{name}: arrays must have the same number of dimensions, got "
+                        f"{ranks} (shapes {', '.join(str(tuple(s)) for s in shapes)}). Use jnp "
+                        "functions (which broadcast) or lax.broadcast_in_dim first.")
+    result = []
+    for sizes in zip(*shapes):
+        non_1 = {d for d in sizes if d != 1}
+        if len(non_1) > 1:
+            raise TypeError(f"{name} got incompatible shapes for broadcasting: "
+                            f"{', '.join(str(tuple(s)) for s in shapes)}.")
+        result.append(non_1.pop() if non_1 else 1)
+    return tuple(result)
+
+
+def _all_weak(avals):
+    return builtins.all(a.weak_type for a in avals)
+
+
+def naryop_aval(name, accepted, *avals, out_dtype=None, require_same=True):
+    """The abstract-eval rule shared by n-ary elementwise ops: checks dtypes and shapes. The
+    result has the operands' dtype (or `out_dtype`) and is weak when every operand is."""
+    check_nary_dtypes(name, accepted, avals)
+    if require_same:
+        check_same_dtypes(name, avals)
     shape = broadcast_shapes_of(name, avals)
-    dtype = avals[0].dtype if out_dtype is None else out_dtype
-    weak = all(a.weak_type for a in avals) and out_dtype is None
-    return ShapedArray(shape, dtype, weak)
+    dtype = avals[0].dtype if out_dtype is None else np.dtype(out_dtype)
+    return ShapedArray(shape, dtype, _all_weak(avals))
+
+
+def _identity_dtype(dtype):
+    return dtype
 
 
 def _real_dtype_of(dtype):
-    return np.dtype(np.float64) if dtype == np.complex128 else (
-        np.dtype(np.float32) if dtype == np.complex64 else dtype)
+    """complex64 -> float32, complex128 -> float64; other dtypes unchanged."""
+    if dtype == np.complex64:
+        return np.dtype(np.float32)
+    if dtype == np.complex128:
+        return np.dtype(np.float64)
+    return dtype
 
 
-def unop(name, kinds, out_dtype_fn=None):
-    """Returns a new unary elementwise primitive."""
+def _complex_dtype_of(dtype):
+    """float32/complex64 -> complex64, float64/complex128 -> complex128."""
+    return np.dtype(np.complex128 if dtype in (np.float64, np.complex128) else np.complex64)
+
+
+def unop(name, accepted, out_dtype_fn=_identity_dtype):
+    """Returns a new unary elementwise primitive accepting the `accepted` dtype families."""
     prim = Primitive(name)
 
-    def rule(x):
-        out_dtype = None if out_dtype_fn is None else out_dtype_fn(x.dtype)
-        aval = naryop_aval(name, kinds, x, out_dtype=out_dtype)
-        return aval if out_dtype is None else aval.update(weak_type=x.weak_type and
-                                                          out_dtype == x.dtype)
+    def rule(x, **params):
+        check_unary_dtype(name, accepted, x)
+        return ShapedArray(x.shape, out_dtype_fn(x.dtype), x.weak_type)
     prim.def_abstract_eval(rule)
     return prim
 
 
-def binop(name, kinds):
-    """Returns a new binary (or n-ary) elementwise primitive."""
+def binop(name, accepted):
+    """Returns a new binary elementwise primitive (operands of one dtype)."""
     prim = Primitive(name)
-    prim.def_abstract_eval(partial(naryop_aval, name, kinds))
+    prim.def_abstract_eval(partial(naryop_aval, name, accepted))
     return prim
 
 
-def compare_op(name, kinds=_any):
+def compare_op(name, accepted=_any):
     """Returns a new comparison primitive (bool result)."""
     prim = Primitive(name)
-    prim.def_abstract_eval(partial(naryop_aval, name, kinds, out_dtype=np.dtype(np.bool_)))
+    prim.def_abstract_eval(partial(naryop_aval, name, accepted, out_dtype=np.bool_))
     return prim
+
+
+def _check_accuracy(name, accuracy):
+    if accuracy is not None:
+        raise NotImplementedError(
+            f"lax.{name}(accuracy={accuracy!r}): jaxlike does not support requesting a result "
+            "accuracy; call it without `accuracy` (XLA's default implementation is used).")
 
 
 # ---------------------------------------------------------------------------------------------
-# Unary arithmetic and transcendental functions.
+# Unary arithmetic.
 
 neg_p = unop("neg", _num)
 sign_p = unop("sign", _num)
 floor_p = unop("floor", _float)
 ceil_p = unop("ceil", _float)
-abs_p = unop("abs", _num, _real_dtype_of)
-exp_p = unop("exp", _inexact)
-log_p = unop("log", _inexact)
-sin_p = unop("sin", _inexact)
-cos_p = unop("cos", _inexact)
-tanh_p = unop("tanh", _inexact)
+round_p = unop("round", _float)
+is_finite_p = unop("is_finite", _float, lambda _: np.dtype(np.bool_))
+abs_p = unop("abs", _signedint + _float + _complex, _real_dtype_of)
+square_p = unop("square", _num)
 sqrt_p = unop("sqrt", _inexact)
+rsqrt_p = unop("rsqrt", _inexact)
+cbrt_p = unop("cbrt", _float)
+integer_pow_p = Primitive("integer_pow")
+reduce_precision_p = Primitive("reduce_precision")
+
+
+class RoundingMethod(enum.IntEnum):
+    """How `round` treats halfway values (0.5)."""
+
+    AWAY_FROM_ZERO = 0
+    """Halfway values round away from zero: 0.5 -> 1, -0.5 -> -1."""
+
+    TO_NEAREST_EVEN = 1
+    """Halfway values round to the nearest even integer (banker's rounding): 0.5 -> 0."""
 
 
 def neg(x):
@@ -137,7 +268,7 @@ def neg(x):
 
 
 def sign(x):
-    """Returns the sign of x elementwise (-1, 0 or 1)."""
+    """Returns the sign of x elementwise: -1, 0 or 1 (x/|x| for complex; NaN stays NaN)."""
     return sign_p.bind(x)
 
 
@@ -151,39 +282,267 @@ def ceil(x):
     return ceil_p.bind(x)
 
 
+# Printed as its int value, like JAX's IntEnum on every Python version: round[rounding_method=0].
+param_printers["round"] = lambda params: {k: int(v) if k == "rounding_method" else v
+                                          for k, v in params.items()}
+
+
+def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001 -- JAX's name
+    """Returns x rounded to the nearest integer elementwise; `rounding_method` (a
+    RoundingMethod or its int value) decides halfway values."""
+    return round_p.bind(x, rounding_method=RoundingMethod(rounding_method))
+
+
+def is_finite(x):
+    """Returns True where x is neither infinite nor NaN (floating x only)."""
+    return is_finite_p.bind(x)
+
+
 def abs(x):  # noqa: A001 -- JAX's name
-    """Returns |x| elementwise (the real magnitude for complex x)."""
+    """Returns |x| elementwise (the real magnitude for complex x; signed ints wrap at MIN)."""
     return abs_p.bind(x)
 
 
-def exp(x):
+def square(x):
+    """Returns x * x elementwise."""
+    return square_p.bind(x)
+
+
+def sqrt(x, *, accuracy=None):
+    """Returns the square root of x elementwise."""
+    _check_accuracy("sqrt", accuracy)
+    return sqrt_p.bind(x)
+
+
+def rsqrt(x, *, accuracy=None):
+    """Returns 1 / sqrt(x) elementwise."""
+    _check_accuracy("rsqrt", accuracy)
+    return rsqrt_p.bind(x)
+
+
+def cbrt(x, *, accuracy=None):
+    """Returns the real cube root of x elementwise."""
+    _check_accuracy("cbrt", accuracy)
+    return cbrt_p.bind(x)
+
+
+def _integer_pow_aval(x, *, y):
+    check_unary_dtype("integer_pow", _num, x)
+    if y < 0 and dtype_kind(x.dtype) in ("int", "uint"):
+        raise TypeError(f"Integers cannot be raised to negative powers, got "
+                        f"integer_pow({_describe(x)}, {y})")
+    return x
+
+
+integer_pow_p.def_abstract_eval(_integer_pow_aval)
+
+
+def _static_int(value, what):
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be a static Python integer, got {value!r} of type "
+                        f"{type(value).__name__}.") from None
+
+
+def integer_pow(x, y):
+    """Returns x ** y elementwise for a static integer exponent `y`, as O(log y)
+    multiplications (negative `y` gives 1 / x ** -y, for inexact x only)."""
+    return integer_pow_p.bind(x, y=_static_int(y, "integer_pow's exponent y"))
+
+
+def reciprocal(x):
+    """Returns 1 / x elementwise."""
+    return integer_pow(x, -1)
+
+
+def _reduce_precision_aval(x, *, exponent_bits, mantissa_bits):
+    check_unary_dtype("reduce_precision", _float, x)
+    if exponent_bits < 1:
+        raise ValueError(f"reduce_precision: exponent_bits must be positive; got "
+                         f"{exponent_bits}")
+    if mantissa_bits < 0:
+        raise ValueError(f"reduce_precision: mantissa_bits must be non-negative; got "
+                         f"{mantissa_bits}")
+    return x
+
+
+reduce_precision_p.def_abstract_eval(_reduce_precision_aval)
+
+
+def reduce_precision(operand, exponent_bits, mantissa_bits):
+    """Returns `operand` rounded to a floating format with the given exponent and mantissa
+    bits (e.g. 5 and 10 emulate float16), keeping its dtype."""
+    return reduce_precision_p.bind(
+        operand, exponent_bits=_static_int(exponent_bits, "reduce_precision's exponent_bits"),
+        mantissa_bits=_static_int(mantissa_bits, "reduce_precision's mantissa_bits"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Exponentials, logarithms, trigonometric and hyperbolic functions.
+
+exp_p = unop("exp", _inexact)
+exp2_p = unop("exp2", _inexact)
+log_p = unop("log", _inexact)
+log1p_p = unop("log1p", _inexact)
+expm1_p = unop("expm1", _inexact)
+logistic_p = unop("logistic", _inexact)
+sin_p = unop("sin", _inexact)
+cos_p = unop("cos", _inexact)
+tan_p = unop("tan", _inexact)
+asin_p = unop("asin", _inexact)
+acos_p = unop("acos", _inexact)
+atan_p = unop("atan", _inexact)
+sinh_p = unop("sinh", _inexact)
+cosh_p = unop("cosh", _inexact)
+tanh_p = unop("tanh", _inexact)
+asinh_p = unop("asinh", _inexact)
+acosh_p = unop("acosh", _inexact)
+atanh_p = unop("atanh", _inexact)
+atan2_p = binop("atan2", _inexact)
+
+
+def exp(x, *, accuracy=None):
     """Returns e**x elementwise."""
+    _check_accuracy("exp", accuracy)
     return exp_p.bind(x)
 
 
-def log(x):
+def exp2(x, *, accuracy=None):
+    """Returns 2**x elementwise."""
+    _check_accuracy("exp2", accuracy)
+    return exp2_p.bind(x)
+
+
+def log(x, *, accuracy=None):
     """Returns the natural logarithm of x elementwise."""
+    _check_accuracy("log", accuracy)
     return log_p.bind(x)
 
 
-def sin(x):
+def log1p(x, *, accuracy=None):
+    """Returns log(1 + x) elementwise, accurate for small x."""
+    _check_accuracy("log1p", accuracy)
+    return log1p_p.bind(x)
+
+
+def expm1(x, *, accuracy=None):
+    """Returns e**x - 1 elementwise, accurate for small x."""
+    _check_accuracy("expm1", accuracy)
+    return expm1_p.bind(x)
+
+
+def logistic(x, *, accuracy=None):
+    """Returns the logistic sigmoid 1 / (1 + e**-x) elementwise."""
+    _check_accuracy("logistic", accuracy)
+    return logistic_p.bind(x)
+
+
+def sin(x, *, accuracy=None):
     """Returns sin(x) elementwise."""
+    _check_accuracy("sin", accuracy)
     return sin_p.bind(x)
 
 
-def cos(x):
+def cos(x, *, accuracy=None):
     """Returns cos(x) elementwise."""
+    _check_accuracy("cos", accuracy)
     return cos_p.bind(x)
 
 
-def tanh(x):
+def tan(x, *, accuracy=None):
+    """Returns tan(x) elementwise."""
+    _check_accuracy("tan", accuracy)
+    return tan_p.bind(x)
+
+
+def asin(x):
+    """Returns the arc sine of x elementwise."""
+    return asin_p.bind(x)
+
+
+def acos(x):
+    """Returns the arc cosine of x elementwise."""
+    return acos_p.bind(x)
+
+
+def atan(x):
+    """Returns the arc tangent of x elementwise."""
+    return atan_p.bind(x)
+
+
+def atan2(x, y):
+    """Returns the arc tangent of x / y elementwise, using the signs of both for the
+    quadrant (numpy's arctan2(x, y))."""
+    return atan2_p.bind(x, y)
+
+
+def sinh(x):
+    """Returns sinh(x) elementwise."""
+    return sinh_p.bind(x)
+
+
+def cosh(x):
+    """Returns cosh(x) elementwise."""
+    return cosh_p.bind(x)
+
+
+def tanh(x, *, accuracy=None):
     """Returns tanh(x) elementwise."""
+    _check_accuracy("tanh", accuracy)
     return tanh_p.bind(x)
 
 
-def sqrt(x):
-    """Returns the square root of x elementwise."""
-    return sqrt_p.bind(x)
+def asinh(x):
+    """Returns the inverse hyperbolic sine of x elementwise."""
+    return asinh_p.bind(x)
+
+
+def acosh(x):
+    """Returns the inverse hyperbolic cosine of x elementwise."""
+    return acosh_p.bind(x)
+
+
+def atanh(x):
+    """Returns the inverse hyperbolic tangent of x elementwise."""
+    return atanh_p.bind(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Special functions (floating only).
+
+erf_p = unop("erf", _float)
+erfc_p = unop("erfc", _float)
+erf_inv_p = unop("erf_inv", _float)
+lgamma_p = unop("lgamma", _float)
+digamma_p = unop("digamma", _float)
+
+
+def erf(x):
+    """Returns the error function of x elementwise."""
+    return erf_p.bind(x)
+
+
+def erfc(x):
+    """Returns the complementary error function 1 - erf(x) elementwise."""
+    return erfc_p.bind(x)
+
+
+def erf_inv(x):
+    """Returns the inverse error function of x elementwise (±inf at ±1, NaN outside)."""
+    return erf_inv_p.bind(x)
+
+
+def lgamma(x):
+    """Returns log|Γ(x)| elementwise."""
+    return lgamma_p.bind(x)
+
+
+def digamma(x):
+    """Returns the digamma function ψ(x) = d/dx log Γ(x) elementwise."""
+    return digamma_p.bind(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,8 +552,11 @@ add_p = binop("add", _num)
 sub_p = binop("sub", _num)
 mul_p = binop("mul", _num)
 div_p = binop("div", _num)
+rem_p = binop("rem", _int + _float)
 max_p = binop("max", _any)
 min_p = binop("min", _any)
+nextafter_p = binop("nextafter", _float)
+pow_p = Primitive("pow")
 
 
 def add(x, y):
@@ -217,14 +579,43 @@ def div(x, y):
     return div_p.bind(x, y)
 
 
+def rem(x, y):
+    """Returns the remainder of x / y elementwise, with the sign of x (C's fmod)."""
+    return rem_p.bind(x, y)
+
+
 def max(x, y):  # noqa: A001 -- JAX's name
-    """Returns the elementwise maximum (NaN-propagating)."""
+    """Returns the elementwise maximum (NaN-propagating; lexicographic for complex)."""
     return max_p.bind(x, y)
 
 
 def min(x, y):  # noqa: A001 -- JAX's name
-    """Returns the elementwise minimum (NaN-propagating)."""
+    """Returns the elementwise minimum (NaN-propagating; lexicographic for complex)."""
     return min_p.bind(x, y)
+
+
+def nextafter(x1, x2):
+    """Returns the next representable value after x1 in the direction of x2."""
+    return nextafter_p.bind(x1, x2)
+
+
+def _pow_aval(x, y):
+    check_nary_dtypes("pow", (_inexact, _num), (x, y))
+    if not (x.dtype == y.dtype or dtype_kind(y.dtype) in ("int", "uint")):
+        raise TypeError("the first argument to pow must have an inexact dtype (float or "
+                        "complex), and the second argument must have an inexact or integer "
+                        "dtype, and two inexact dtypes must match, but got "
+                        f"{x.dtype.name} and {y.dtype.name} respectively.")
+    return ShapedArray(broadcast_shapes_of("pow", (x, y)), x.dtype, _all_weak((x, y)))
+
+
+pow_p.def_abstract_eval(_pow_aval)
+
+
+def pow(x, y):  # noqa: A001 -- JAX's name
+    """Returns x ** y elementwise. x is floating or complex; y has x's dtype or is an
+    integer array (then converted to x's dtype)."""
+    return pow_p.bind(x, y)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,10 +623,10 @@ def min(x, y):  # noqa: A001 -- JAX's name
 
 eq_p = compare_op("eq")
 ne_p = compare_op("ne")
-lt_p = compare_op("lt", _num)
-le_p = compare_op("le", _num)
-gt_p = compare_op("gt", _num)
-ge_p = compare_op("ge", _num)
+lt_p = compare_op("lt", _ordered)
+le_p = compare_op("le", _ordered)
+gt_p = compare_op("gt", _ordered)
+ge_p = compare_op("ge", _ordered)
 
 
 def eq(x, y):
@@ -269,36 +660,301 @@ def ge(x, y):
 
 
 # ---------------------------------------------------------------------------------------------
-# Dtype conversion.
+# Bitwise operations (on bools they are the logical ones).
+
+not_p = unop("not", _int_or_bool)
+and_p = binop("and", _int_or_bool)
+or_p = binop("or", _int_or_bool)
+xor_p = binop("xor", _int_or_bool)
+shift_left_p = binop("shift_left", _int)
+shift_right_logical_p = binop("shift_right_logical", _int)
+shift_right_arithmetic_p = binop("shift_right_arithmetic", _int)
+population_count_p = unop("population_count", _int)
+clz_p = unop("clz", _int)
+
+
+def bitwise_not(x):
+    """Returns ~x elementwise (logical not for bools)."""
+    return not_p.bind(x)
+
+
+def bitwise_and(x, y):
+    """Returns x & y elementwise."""
+    return and_p.bind(x, y)
+
+
+def bitwise_or(x, y):
+    """Returns x | y elementwise."""
+    return or_p.bind(x, y)
+
+
+def bitwise_xor(x, y):
+    """Returns x ^ y elementwise."""
+    return xor_p.bind(x, y)
+
+
+def shift_left(x, y):
+    """Returns x << y elementwise (0 when y >= the bit width)."""
+    return shift_left_p.bind(x, y)
+
+
+def shift_right_logical(x, y):
+    """Returns x >> y elementwise, shifting in zeros (0 when y >= the bit width)."""
+    return shift_right_logical_p.bind(x, y)
+
+
+def shift_right_arithmetic(x, y):
+    """Returns x >> y elementwise, shifting in copies of the sign bit."""
+    return shift_right_arithmetic_p.bind(x, y)
+
+
+def population_count(x):
+    """Returns the number of set bits of each element."""
+    return population_count_p.bind(x)
+
+
+def clz(x):
+    """Returns the number of leading zero bits of each element."""
+    return clz_p.bind(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Complex numbers.
+
+real_p = unop("real", _complex, _real_dtype_of)
+imag_p = unop("imag", _complex, _real_dtype_of)
+complex_p = Primitive("complex")
+conj_p = Primitive("conj")
+
+
+def _complex_aval(x, y):
+    aval = naryop_aval("complex", _complex_elem, x, y)
+    return aval.update(dtype=_complex_dtype_of(aval.dtype))
+
+
+complex_p.def_abstract_eval(_complex_aval)
+
+
+def _conj_aval(x, *, input_dtype):
+    check_unary_dtype("conj", _complex_elem + _complex, x)
+    return x.update(dtype=_complex_dtype_of(x.dtype))
+
+
+conj_p.def_abstract_eval(_conj_aval)
+
+
+def real(x):
+    """Returns the real part of complex x."""
+    return real_p.bind(x)
+
+
+def imag(x):
+    """Returns the imaginary part of complex x."""
+    return imag_p.bind(x)
+
+
+def complex(x, y):  # noqa: A001 -- JAX's name
+    """Returns x + 1j * y for float32 or float64 x and y (of one dtype)."""
+    return complex_p.bind(x, y)
+
+
+def conj(x):
+    """Returns the complex conjugate of x; real float32/float64 x gives a complex result."""
+    return conj_p.bind(x, input_dtype=get_aval(x).dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection and clamping.
+
+select_n_p = Primitive("select_n")
+clamp_p = Primitive("clamp")
+
+
+def _select_n_aval(which, *cases):
+    if not cases:
+        raise TypeError("select must have at least one case")
+    if builtins.any(c.shape != cases[0].shape for c in cases[1:]):
+        raise TypeError(f"select cases must have the same shapes, got "
+                        f"[{', '.join(str(c.shape) for c in cases)}].")
+    if which.shape and which.shape != cases[0].shape:
+        raise TypeError(f"select `which` must be scalar or have the same shape as cases, got "
+                        f"`which` shape {which.shape} but case shape {cases[0].shape}.")
+    check_same_dtypes("select", cases)
+    kind = dtype_kind(which.dtype)
+    if kind not in ("bool", "int", "uint"):
+        raise TypeError(f"select `which` must be boolean or integer type, got "
+                        f"{which.dtype.name}.")
+    if kind == "bool" and len(cases) > 2:
+        raise TypeError("select with boolean `which` cannot have > 2 cases.")
+    return ShapedArray(cases[0].shape, cases[0].dtype, _all_weak(cases))
+
+
+select_n_p.def_abstract_eval(_select_n_aval)
+
+
+def select_n(which, *cases):
+    """Returns, elementwise, cases[which]: `which` is bool (False picks cases[0], True
+    cases[1]) or integer in [0, len(cases)), scalar or of the cases' common shape."""
+    if not cases:
+        raise ValueError("select_n() must have at least one case")
+    return select_n_p.bind(which, *cases)
+
+
+def select(pred, on_true, on_false):
+    """Returns on_true where `pred` is True and on_false elsewhere."""
+    return select_n_p.bind(pred, on_false, on_true)
+
+
+def _clamp_aval(lo, x, hi):
+    for name, bound in (("min", lo), ("max", hi)):
+        if bound.shape and bound.shape != x.shape:
+            raise TypeError(f"clamp requires {name}.shape == operand.shape or {name}.shape == "
+                            f"(), got {name}.shape={bound.shape}, operand.shape={x.shape}.")
+    check_nary_dtypes("clamp", _any, (lo, x, hi))
+    check_same_dtypes("clamp", (lo, x, hi))
+    return ShapedArray(x.shape, x.dtype, _all_weak((lo, x, hi)))
+
+
+clamp_p.def_abstract_eval(_clamp_aval)
+
+
+def clamp(min, x, max):  # noqa: A002 -- JAX's argument names
+    """Returns x clipped to [min, max] elementwise; min and max have x's shape or rank 0."""
+    return clamp_p.bind(min, x, max)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dtype conversion, bitcasts and stop_gradient.
 
 convert_element_type_p = Primitive("convert_element_type")
+bitcast_convert_type_p = Primitive("bitcast_convert_type")
+stop_gradient_p = Primitive("stop_gradient")
+
+
+def _user_dtype(dtype, fun_name):
+    """Returns the canonical dtype for a dtype-like the user passed, warning (as JAX does)
+    when an explicitly requested 64-bit dtype is truncated because x64 is off."""
+    requested = dtypes.dtype(dtype)
+    canonical = dtypes.canonicalize_dtype(requested)
+    python_type = builtins.any(dtype is t for t in (int, float, builtins.complex))
+    if canonical != requested and not python_type:
+        warnings.warn(f"Explicitly requested dtype {requested.name} requested in {fun_name} is "
+                      f"not available, and will be truncated to dtype {canonical.name}. To "
+                      "enable more dtypes, set the jax_enable_x64 configuration option.",
+                      UserWarning, stacklevel=3)
+    return canonical
 
 
 def _convert_aval(x, *, new_dtype, weak_type, sharding=None):
-    if dtype_kind(new_dtype) not in _any:
+    if np.dtype(new_dtype) not in dtypes.supported_dtypes:
         raise TypeError(f"convert_element_type: unsupported target dtype {new_dtype}")
     return ShapedArray(x.shape, new_dtype, weak_type)
 
 
 convert_element_type_p.def_abstract_eval(_convert_aval)
+# As in JAX, the (always None) sharding param is not printed.
+param_printers["convert_element_type"] = lambda params: {
+    k: v for k, v in params.items() if k != "sharding"}
 
 
 def _fold_convert(x, *, new_dtype, weak_type, sharding=None):
-    # Converting a scalar constant (a Python scalar's dtype) happens at trace time, so jaxprs
-    # show `mul b 2.0:f16[]` rather than a conversion equation.
-    from jaxlike.core import Literal
-    return Literal(np.asarray(x.val).astype(new_dtype), ShapedArray((), new_dtype, weak_type))
+    # Converting a scalar constant (e.g. a Python scalar) happens at trace time, so jaxprs
+    # show `mul b 2.0:f16[]` rather than a conversion equation. Non-finite floats converted
+    # to integers are left to XLA (saturating), as in JAX.
+    val = np.asarray(x.val)
+    if dtypes.is_complex(val.dtype) and not dtypes.is_complex(new_dtype):
+        val = val.real
+    if (dtypes.is_float(val.dtype) or dtypes.is_complex(val.dtype)) and \
+            dtype_kind(new_dtype) in ("int", "uint") and not np.isfinite(val):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return Literal(val.astype(new_dtype), ShapedArray((), new_dtype, weak_type))
 
 
 pe.const_fold_rules[convert_element_type_p] = _fold_convert
 
 
 def convert_element_type(operand, new_dtype, weak_type=False):
-    """Returns `operand` converted to `new_dtype` (canonicalized for x64)."""
-    from jaxlike.core import get_aval
-    new_dtype = dtypes.canonicalize_dtype(new_dtype)
+    """Returns `operand` converted to `new_dtype` (canonicalized for x64): floats to ints
+    truncate toward zero and saturate (NaN -> 0), anything to bool is `!= 0`, complex to
+    real keeps the real part. `weak_type` (a jaxlike extension used by jnp's promotion)
+    marks the result weakly typed."""
+    new_dtype = _user_dtype(new_dtype, "convert_element_type")
+    return _convert_element_type(operand, new_dtype, weak_type)
+
+
+def _convert_element_type(operand, new_dtype, weak_type=False):
+    weak_type = bool(weak_type)
+    if type(operand) is int:  # may not fit int32/int64 but fit the target, e.g. 2**40 -> f32
+        operand = np.asarray(operand).astype(new_dtype)
     aval = get_aval(operand)
-    if aval.dtype == new_dtype and aval.weak_type == weak_type:
-        return operand
-    return convert_element_type_p.bind(operand, new_dtype=new_dtype, weak_type=bool(weak_type),
+    if dtypes.is_complex(aval.dtype) and not dtypes.is_complex(new_dtype):
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=3)
+    if aval.dtype == new_dtype and aval.weak_type == weak_type and hasattr(operand, "aval"):
+        return operand  # an Array or tracer that needs no conversion
+    return convert_element_type_p.bind(operand, new_dtype=new_dtype, weak_type=weak_type,
                                        sharding=None)
+
+
+def _bitcast_aval(x, *, new_dtype):
+    old_dtype = x.dtype
+    special = ("bool", "complex")
+    if (dtype_kind(old_dtype) in special or dtype_kind(new_dtype) in special) \
+            and old_dtype != new_dtype:
+        raise TypeError("lax.bitcast_convert_type does not support bool or complex values "
+                        "unless the operand and destination types match. Got operand "
+                        f"dtype={old_dtype.name}, new_dtype={np.dtype(new_dtype).name}. "
+                        "Consider using the arr.view() method instead.")
+    old_bits, new_bits = old_dtype.itemsize * 8, np.dtype(new_dtype).itemsize * 8
+    if old_bits == new_bits:
+        shape = x.shape
+    elif old_bits > new_bits:
+        shape = (*x.shape, old_bits // new_bits)
+    else:
+        last = x.shape[-1] if x.shape else 1
+        if last * old_bits != new_bits:
+            raise ValueError(f"Attempting to convert array of shape {x.shape} from "
+                             f"{old_dtype.name} of size {old_bits} bits to "
+                             f"{np.dtype(new_dtype).name} of size {new_bits} bits, but "
+                             f"{last} * {old_bits} != {new_bits}")
+        shape = x.shape[:-1]
+    return ShapedArray(shape, new_dtype, False)
+
+
+bitcast_convert_type_p.def_abstract_eval(_bitcast_aval)
+
+
+def bitcast_convert_type(operand, new_dtype):
+    """Returns `operand`'s bits reinterpreted as `new_dtype`. A narrower new dtype adds a
+    trailing axis (f32[3] -> u8[3,4]); a wider one consumes it (u8[3,4] -> f32[3])."""
+    new_dtype = _user_dtype(new_dtype, "bitcast_convert_type")
+    return bitcast_convert_type_p.bind(operand, new_dtype=new_dtype)
+
+
+stop_gradient_p.def_abstract_eval(lambda x: x)
+stop_gradient_p.def_impl(lambda x: x)
+
+
+def stop_gradient(x):
+    """Returns x (any pytree of arrays) unchanged; differentiation treats it as a
+    constant."""
+    return tree_util.tree_map(stop_gradient_p.bind, x)
+
+
+__all__ = [
+    "RoundingMethod",
+    # functions
+    "neg", "sign", "floor", "ceil", "round", "is_finite", "abs", "square", "sqrt", "rsqrt",
+    "cbrt", "integer_pow", "reciprocal", "reduce_precision", "exp", "exp2", "log", "log1p",
+    "expm1", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
+    "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma", "add",
+    "sub", "mul", "div", "rem", "max", "min", "nextafter", "pow", "eq", "ne", "lt", "le", "gt",
+    "ge", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left",
+    "shift_right_logical", "shift_right_arithmetic", "population_count", "clz", "real", "imag",
+    "complex", "conj", "select_n", "select", "clamp", "convert_element_type",
+    "bitcast_convert_type", "stop_gradient",
+]
+__all__ += [name for name, value in list(globals().items())
+            if name.endswith("_p") and isinstance(value, Primitive)]
