@@ -11,7 +11,7 @@ from jaxlike import core, tree_util
 from jaxlike.core import ClosedJaxpr, Jaxpr, Literal, Primitive, get_aval, set_current_trace
 from jaxlike.interpreters import ad
 from jaxlike.interpreters import partial_eval as pe
-from jaxlike.jit_call import bind_traced, call_jvp, call_transpose
+from jaxlike.jit_call import bind_traced, call_batcher, call_jvp, call_transpose
 
 checkpoint_p = Primitive("checkpoint", multiple_results=True)
 checkpoint_p.def_abstract_eval(lambda *avals, jaxpr, **_: jaxpr.out_avals)
@@ -148,3 +148,5 @@ def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
 
 
 remat = checkpoint
+
+call_batcher(checkpoint_p)

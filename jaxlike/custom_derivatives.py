@@ -307,3 +307,59 @@ class custom_vjp:  # noqa: N801 -- JAX's name
             return flat
         return fwd, bwd
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching: the traced function is batched; the user's rules are vmapped.
+
+def _batch_call(axis_data, vals, dims, call_jaxpr):
+    from jaxlike.interpreters import batching
+    vals = [batching.bdim_at_front(v, d, axis_data.size) for v, d in zip(vals, dims)]
+    batched, consts, out_dims = batching.batch_jaxpr(call_jaxpr, axis_data.size,
+                                                     [0] * len(vals), axis_data.name)
+    return vals, batched, consts, out_dims
+
+
+def _vmapped(fun, axis_name):
+    from jaxlike.vmap_api import vmap
+    return vmap(fun, in_axes=0, out_axes=0, axis_name=axis_name)
+
+
+def _custom_jvp_call_batch(axis_data, vals, dims, *, call_jaxpr, jvp, num_consts,
+                           symbolic_zeros, name):
+    vals, batched, consts, out_dims = _batch_call(axis_data, vals, dims, call_jaxpr)
+
+    def batched_jvp(primals, tangents):
+        tangents = [ad.instantiate_zeros(t) for t in tangents]
+        outs, touts = _vmapped(lambda ps, ts: tuple(map(list, jvp(list(ps), list(ts)))),
+                               axis_data.name)(tuple(primals), tuple(tangents))
+        return outs, touts
+
+    outs = custom_jvp_call_p.bind(*consts, *vals, call_jaxpr=batched, jvp=batched_jvp,
+                                  num_consts=len(consts) + num_consts, symbolic_zeros=False,
+                                  name=name)
+    return outs, out_dims
+
+
+def _custom_vjp_call_batch(axis_data, vals, dims, *, call_jaxpr, fwd, bwd, num_consts, name):
+    vals, batched, consts, out_dims = _batch_call(axis_data, vals, dims, call_jaxpr)
+
+    def batched_fwd(primals):
+        return _vmapped(lambda ps: fwd(list(ps)), axis_data.name)(tuple(primals))
+
+    def batched_bwd(res, cts):
+        return _vmapped(lambda r, c: bwd(r, list(c)), axis_data.name)(res, tuple(cts))
+
+    outs = custom_vjp_call_p.bind(*consts, *vals, call_jaxpr=batched, fwd=batched_fwd,
+                                  bwd=batched_bwd, num_consts=len(consts) + num_consts,
+                                  name=name)
+    return outs, out_dims
+
+
+def _register_batchers():
+    from jaxlike.interpreters import batching
+    batching.axis_primitive_batchers[custom_jvp_call_p] = _custom_jvp_call_batch
+    batching.axis_primitive_batchers[custom_vjp_call_p] = _custom_vjp_call_batch
+
+
+_register_batchers()

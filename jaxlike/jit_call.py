@@ -144,3 +144,23 @@ def call_transpose(prim, cts, *args, jaxpr, name, **params):
 
 
 ad.primitive_transposes[jit_p] = functools.partial(call_transpose, jit_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching: a call of the batched inner jaxpr.
+
+def call_batcher(prim):
+    """Registers the vmap rule of a call-like primitive: it stays one call, of the batched
+    inner jaxpr (all outputs batched along axis 0)."""
+    def rule(axis_data, vals, dims, *, jaxpr, name, **params):
+        from jaxlike.interpreters import batching
+        batched, consts, out_dims = batching.batch_jaxpr(jaxpr, axis_data.size, dims,
+                                                         axis_data.name)
+        outs = prim.bind(*consts, *vals, jaxpr=batched, name=name, **params)
+        return outs, out_dims
+    from jaxlike.interpreters import batching
+    batching.axis_primitive_batchers[prim] = rule
+    return rule
+
+
+call_batcher(jit_p)

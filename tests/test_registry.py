@@ -11,6 +11,10 @@ PRIMITIVES = sorted(core.all_primitives.values(), key=lambda p: p.name)
 # custom_lin only exists inside a linearized program and is always transposed away (its
 # transpose calls the user's bwd), so it is never compiled.
 NEVER_LOWERED = {"custom_lin"}
+# Collectives over named axes are eliminated by vmap's batching rules before lowering (their
+# abstract evaluation rejects an unbound axis name); multi-device lowering arrives with
+# sharding.
+NEVER_LOWERED |= {"psum", "pmax", "pmin", "all_gather", "axis_index"}
 
 # Primitives linear in (some of) their operands: reverse mode transposes them.
 LINEAR = {

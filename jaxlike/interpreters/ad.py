@@ -85,6 +85,14 @@ primitive_jvps[add_any_p] = _add_any_jvp
 primitive_transposes[add_any_p] = _add_any_transpose
 
 
+def _register_add_any_batcher():
+    from jaxlike.interpreters import batching
+    batching.broadcast_batcher(add_any_p)
+
+
+_register_add_any_batcher()
+
+
 # ---------------------------------------------------------------------------------------------
 # Rule helpers, for the primitive families.
 

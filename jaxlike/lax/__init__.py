@@ -3,3 +3,4 @@ from jaxlike.lax.elementwise import *  # noqa: F401,F403
 from jaxlike.lax.elementwise import abs, max, min  # noqa: F401,A004
 from jaxlike.lax.structural import *  # noqa: F401,F403
 from jaxlike.lax.reductions import *  # noqa: F401,F403
+from jaxlike.lax.parallel import *  # noqa: F401,F403
