@@ -1,23 +1,24 @@
 """The transformation entry points: `jit`, `make_jaxpr`, device placement helpers.
 
 `jit` traces a function once per signature (input tree structure, input avals, static
-argument values), lowers the jaxpr to StableHLO, compiles it and caches the executable;
-a call with a known signature flattens its arguments, looks the signature up and runs the
-executable. Under another transformation a jitted function is staged as one `jit`
-equation that carries its jaxpr, so it stays one compiled unit.
+argument values), lowers the jaxpr to StableHLO, compiles it and caches the executable.
+Calls go through jaxlib's C++ dispatcher (lowering/fastpath.py): a call whose signature
+was seen before runs the cached executable without entering Python; any other call comes
+back to Python (`JitWrapped._cache_miss`), which traces, compiles and runs it, and tells
+C++ how to run that signature next time. Under another transformation a jitted function
+is staged as one `jit` equation that carries its jaxpr, so it stays one compiled unit.
 """
 import functools
 import inspect
-import weakref
 
 import numpy as np
 
 from jaxlike import core, tree_util
 from jaxlike.config import config
-from jaxlike.core import Primitive, Tracer, get_aval
+from jaxlike.core import Tracer, get_aval
 from jaxlike.interpreters import partial_eval as pe
 from jaxlike import dispatch
-from lowering import backend, mlir
+from lowering import backend, fastpath, mlir
 
 # ---------------------------------------------------------------------------------------------
 # The jit call primitive.
@@ -45,20 +46,35 @@ def _argnames_tuple(value):
 
 
 class _Entry:
-    """One compiled signature: the executable, its constant arguments and output tree."""
+    """One compiled signature: the executable, its constant arguments, output tree, and
+    what the C++ dispatcher needs to run it without Python."""
 
-    __slots__ = ("executable", "consts", "out_tree", "jaxpr", "text")
+    __slots__ = ("executable", "consts", "out_tree", "jaxpr", "text", "fastpath")
 
-    def __init__(self, executable, consts, out_tree, jaxpr, text):
+    def __init__(self, executable, consts, out_tree, jaxpr, text, fastpath_data):
         self.executable = executable
         self.consts = consts
         self.out_tree = out_tree
         self.jaxpr = jaxpr
         self.text = text
+        self.fastpath = fastpath_data
+
+    def run(self, leaves, avals):
+        """Runs the executable on flat arguments (host values are transferred first);
+        returns the output pytree."""
+        device = self.executable.device
+        bufs = [x if type(x) is backend.ArrayImpl else dispatch.to_device(x, a, device)
+                for x, a in zip(leaves, avals)]
+        return tree_util.tree_unflatten(self.out_tree, self.executable(self.consts + bufs))
 
 
 class JitWrapped:
-    """A function wrapped by `jit`: call it like the original; see `lower` for AOT use."""
+    """A function wrapped by `jit`: call it like the original; see `lower` for AOT use.
+
+    This is the Python half of a jitted function; the C++ half (`self._cpp`) is what
+    callers normally hold (see `jit`). It calls `_cache_miss` for signatures it has no
+    executable for.
+    """
 
     def __init__(self, fun, static_argnums, static_argnames, donate_argnums, keep_unused,
                  inline):
@@ -76,19 +92,33 @@ class JitWrapped:
         self._traces = {}
         self._compiled = {}
         self._name = getattr(fun, "__name__", "<unnamed function>")
-        functools.update_wrapper(self, fun)
+        # C++ functions with the same `fun` and key share cache entries (as `jit(f)(x)`
+        # twice shares them in JAX), so the key holds every option that changes the program.
+        self._cpp = fastpath.make_function(
+            self._name, fun, self._cache_miss, self._static_argnums, self._static_argnames,
+            cache_key=("jaxlike.jit", self._static_argnums, self._static_argnames,
+                       self._donate_argnums, bool(keep_unused)))
+        # updated=() -- copying fun's __dict__ would overwrite our state when `fun` is
+        # itself jitted.
+        functools.update_wrapper(self._cpp, fun, updated=())
+        functools.update_wrapper(self, fun, updated=())
+        self._cpp._jaxlike_jit = self
 
     def _resolve_static(self, argnums, argnames):
         # Like JAX, a parameter named static by position is also static by name and back.
+        # Negative positions are made positive (so `f(x, n=2)` with static_argnums=-1 does
+        # not make `x` static), except with *args, where they count from each call's end.
         if self._signature is None:
             return argnums, argnames
         params = list(self._signature.parameters.values())
         positional = [p.name for p in params
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        variadic = any(p.kind == p.VAR_POSITIONAL for p in params)
         names = set(argnames)
-        nums = set(argnums)
+        nums = set()
         for i in argnums:
-            j = i if i >= 0 else len(positional) + i
+            j = i if i >= 0 or variadic else len(positional) + i
+            nums.add(j)
             if 0 <= j < len(positional):
                 names.add(positional[j])
         for name in argnames:
@@ -126,20 +156,32 @@ class JitWrapped:
                 "cache, so they must be hashable: pass a tuple instead of a list, a frozen "
                 "dataclass, or pass the value as a traced (non-static) argument.")
 
-    def _leaf_avals(self, leaves, in_tree):
+    def _leaf_avals(self, leaves, in_tree, static):
         avals = []
         for i, x in enumerate(leaves):
             try:
                 avals.append(get_aval(x))
             except TypeError:
-                raise TypeError(self._bad_argument_message(i, x, in_tree)) from None
+                raise TypeError(self._bad_argument_message(i, x, in_tree, static)) from None
         return tuple(avals)
 
-    def _bad_argument_message(self, leaf_index, value, in_tree):
-        paths = [tree_util.keystr(p) for p, _ in tree_util.tree_flatten_with_path(
+    def _argument_path(self, leaf_index, in_tree, static):
+        # The user's name for a flat leaf: parameter name, then the path inside its pytree.
+        paths = [p for p, _ in tree_util.tree_flatten_with_path(
             tree_util.tree_unflatten(in_tree, [0] * in_tree.num_leaves))[0]]
-        where = paths[leaf_index] if leaf_index < len(paths) else f"leaf {leaf_index}"
-        return (f"jit({self._name}): argument at {where} has type {type(value).__name__} "
+        path = paths[leaf_index]
+        if path[0].idx == 1:  # a keyword argument
+            return path[1].key + tree_util.keystr(path[2:])
+        position = _dynamic_positions(in_tree, static)[path[1].idx]
+        params = [] if self._signature is None else [
+            p.name for p in self._signature.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        name = params[position] if position < len(params) else f"args[{position}]"
+        return name + tree_util.keystr(path[2:])
+
+    def _bad_argument_message(self, leaf_index, value, in_tree, static):
+        where = self._argument_path(leaf_index, in_tree, static)
+        return (f"jit({self._name}): argument {where} has type {type(value).__name__} "
                 f"({value!r:.60}), which is not a valid array type. Jitted functions accept "
                 "jaxlike/numpy arrays, Python scalars and pytrees (tuples, lists, dicts) of them. "
                 "If this argument is configuration rather than data, mark it static with "
@@ -174,50 +216,75 @@ class JitWrapped:
             self._traces[key] = result
         return result
 
-    def _compile(self, key, in_tree, avals, static):
-        jaxpr, consts, out_tree = self._trace(key, in_tree, avals, static)
-        consts = [c if type(c) is backend.ArrayImpl else dispatch.to_device(c) for c in consts]
-        donated = self._donated_positions(in_tree, len(consts))
-        text = mlir.lower_jaxpr(jaxpr, donated=donated)
-        exe = backend.compile(text, jaxpr.out_avals)
-        entry = _Entry(exe, consts, out_tree, jaxpr, text)
-        self._compiled[key] = entry
+    def _compiled_entry(self, key, in_tree, avals, static, device):
+        # Returns the _Entry of this signature on `device`, compiling it if needed.
+        entry = self._compiled.get((key, device))
+        if entry is None:
+            entry = self._compiled[key, device] = self._compile(key, in_tree, avals, static,
+                                                                device)
         return entry
 
-    def _donated_positions(self, in_tree, offset):
+    def _compile(self, key, in_tree, avals, static, device):
+        jaxpr, consts, out_tree = self._trace(key, in_tree, avals, static)
+        consts = [_on_device(c, device) for c in consts]
+        text = mlir.lower_jaxpr(jaxpr, donated=self._donated_positions(in_tree, static,
+                                                                       len(consts)))
+        exe = backend.compile(text, jaxpr.out_avals, device)
+        return _Entry(exe, consts, out_tree, jaxpr, text,
+                      fastpath.fastpath_data(exe, out_tree, consts, len(avals)))
+
+    def _donated_positions(self, in_tree, static, offset):
+        # donate_argnums count every positional argument, static ones included; returns
+        # the flat executable parameters (after `offset` consts) that may be donated.
         if not self._donate_argnums:
             return ()
-        dyn_args_tree = in_tree.children()[0]
-        positions, start = [], offset
-        for i, sub in enumerate(dyn_args_tree.children()):
-            if i in self._donate_argnums:
-                positions.extend(range(start, start + sub.num_leaves))
+        positions = _dynamic_positions(in_tree, static)
+        n_positional = len(positions) + len(static[0])
+        donate = {i if i >= 0 else n_positional + i for i in self._donate_argnums}
+        flat, start = [], offset
+        for position, sub in zip(positions, in_tree.children()[0].children()):
+            if position in donate:
+                flat.extend(range(start, start + sub.num_leaves))
             start += sub.num_leaves
-        return tuple(positions)
+        return tuple(flat)
 
     def _prepare(self, args, kwargs):
         dyn_args, dyn_kwargs, static = self._split(args, kwargs)
         leaves, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs))
-        avals = self._leaf_avals(leaves, in_tree)
+        avals = self._leaf_avals(leaves, in_tree, static)
         key = (in_tree, avals, static, config.jax_enable_x64)
         return key, leaves, in_tree, avals, static
 
+    # -- calling ------------------------------------------------------------------------------
+
     def __call__(self, *args, **kwargs):
-        if config.jax_disable_jit:
-            return self._fun(*args, **kwargs)
-        key, leaves, in_tree, avals, static = self._prepare(args, kwargs)
-        if core.trace_state.trace is not core.eval_trace:
-            return self._call_staged(key, leaves, in_tree, avals, static)
-        entry = self._compiled.get(key)
-        if entry is None:
-            entry = self._compile(key, in_tree, avals, static)
-        bufs = [x if type(x) is backend.ArrayImpl else dispatch.to_device(x, a)
-                for x, a in zip(leaves, avals)]
-        for x in bufs:
-            if isinstance(x, Tracer):
-                raise core.escaped_tracer_error(x)
-        outs = entry.executable(entry.consts + bufs)
-        return tree_util.tree_unflatten(entry.out_tree, outs)
+        """Calls the jitted function (through the C++ dispatcher); returns its outputs."""
+        try:
+            return self._cpp(*args, **kwargs)
+        except ValueError:
+            # C++ hashes static arguments before Python sees the call; an unhashable one
+            # gets jaxlike's message, which names the function and the argument.
+            self._split(args, kwargs)
+            raise
+
+    def _cache_miss(self, *args, **kwargs):
+        # C++ calls this for a signature it cannot run by itself. Returns (outputs,
+        # fast-path data or None, False): None keeps the signature on this Python path.
+        try:
+            key, leaves, in_tree, avals, static = self._prepare(args, kwargs)
+            if core.trace_state.trace is not core.eval_trace:
+                return self._call_staged(key, leaves, in_tree, avals, static), None, False
+            for x in leaves:
+                if isinstance(x, Tracer):
+                    raise core.escaped_tracer_error(x)
+            entry = self._compiled_entry(key, in_tree, avals, static,
+                                         dispatch.device_of(leaves))
+            return entry.run(leaves, avals), entry.fastpath, False
+        except BaseException:
+            # C++ would keep sending this signature to Python forever after a failure;
+            # forgetting its entries lets a later successful call be cached again.
+            self._cpp._clear_cache()
+            raise
 
     def _call_staged(self, key, leaves, in_tree, avals, static):
         jaxpr, consts, out_tree = self._trace(key, in_tree, avals, static)
@@ -230,9 +297,9 @@ class JitWrapped:
         """Returns a `Lowered` for these arguments: `.as_text()` is its StableHLO."""
         key, leaves, in_tree, avals, static = self._prepare(args, kwargs)
         jaxpr, consts, out_tree = self._trace(key, in_tree, avals, static)
+        donated = self._donated_positions(in_tree, static, len(consts))
         return Lowered(self, key, in_tree, avals, static,
-                       mlir.lower_jaxpr(jaxpr, donated=self._donated_positions(in_tree,
-                                                                               len(consts))))
+                       mlir.lower_jaxpr(jaxpr, donated=donated))
 
     def trace(self, *args, **kwargs):
         """Returns the traced jaxpr (a ClosedJaxpr) for these arguments."""
@@ -240,13 +307,22 @@ class JitWrapped:
         jaxpr, consts, _ = self._trace(key, in_tree, avals, static)
         return jaxpr
 
+    def eval_shape(self, *args, **kwargs):
+        """Returns the output shapes/dtypes (ShapeDtypeStructs) for these arguments."""
+        key, leaves, in_tree, avals, static = self._prepare(args, kwargs)
+        jaxpr, _, out_tree = self._trace(key, in_tree, avals, static)
+        return tree_util.tree_unflatten(out_tree, [
+            ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in jaxpr.out_avals])
+
     def clear_cache(self):
         """Drops every traced and compiled signature; returns None."""
         self._traces.clear()
         self._compiled.clear()
+        self._cpp._clear_cache()
 
     def _cache_size(self):
-        return len(self._compiled)
+        """Returns the number of signatures in the C++ dispatch cache."""
+        return self._cpp._cache_size()
 
     def __get__(self, obj, objtype=None):
         # Jitted methods bind like functions.
@@ -255,7 +331,37 @@ class JitWrapped:
         return functools.partial(self, obj)
 
     def __repr__(self):
-        return f"<jitted function {self._name}>"
+        return repr(self._cpp)
+
+
+def _delegate(name):
+    method = getattr(JitWrapped, name)
+
+    @functools.wraps(method)
+    def delegated(self, *args, **kwargs):
+        return method(self._jaxlike_jit, *args, **kwargs)
+    return delegated
+
+
+# The C++ functions that `jit` returns answer the same methods as JitWrapped.
+fastpath.install_methods(**{name: _delegate(name) for name in (
+    "lower", "trace", "eval_shape", "clear_cache")})
+
+
+def _on_device(value, device):
+    # A jitted function's constant as an array on `device`.
+    if type(value) is not backend.ArrayImpl:
+        return dispatch.to_device(value, None, device)
+    if backend.array_device(value) != device:
+        return backend.copy_to_device(value, device)
+    return value
+
+
+def _dynamic_positions(in_tree, static):
+    # The call positions of the dynamic positional arguments (static ones were removed).
+    static_positions = {i for i, _ in static[0]}
+    n_positional = len(static_positions) + len(in_tree.children()[0].children())
+    return [i for i in range(n_positional) if i not in static_positions]
 
 
 def _hashable(v):
@@ -280,8 +386,8 @@ class Lowered:
 
     def compile(self):
         """Compiles (or fetches the cached executable) and returns a callable `Compiled`."""
-        entry = self._wrapped._compiled.get(self._key) or self._wrapped._compile(
-            self._key, self._in_tree, self._avals, self._static)
+        entry = self._wrapped._compiled_entry(self._key, self._in_tree, self._avals,
+                                              self._static, backend.default_device())
         return Compiled(self._wrapped, self._key, entry)
 
 
@@ -297,10 +403,12 @@ class Compiled:
             raise TypeError(f"Compiled function {self._wrapped._name} called with arguments "
                             f"{[str(a) for a in avals]}, but it was compiled for "
                             f"{[str(a) for a in self._key[1]]}.")
-        bufs = [x if type(x) is backend.ArrayImpl else dispatch.to_device(x, a)
-                for x, a in zip(leaves, avals)]
-        outs = self._entry.executable(self._entry.consts + bufs)
-        return tree_util.tree_unflatten(self._entry.out_tree, outs)
+        for x in leaves:
+            if isinstance(x, Tracer):
+                raise TypeError(f"Compiled function {self._wrapped._name} cannot be called "
+                                "with traced values (under jit, grad, vmap...); call the "
+                                "jitted function instead.")
+        return self._entry.run(leaves, avals)
 
     def as_text(self):
         """Returns the optimized HLO text."""
@@ -316,6 +424,9 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
     """Returns `fun` compiled with XLA: traced once per signature, then run as one program.
 
     Usable as `jit(f, ...)` or as a decorator `@jit` / `@partial(jit, static_argnums=...)`.
+    The result is a C++ dispatch function (calls with a known signature run without
+    Python) with `lower`, `trace`, `eval_shape` and `clear_cache` methods; with static
+    arguments it is a thin `JitWrapped` around one, which checks them when C++ cannot.
     """
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
@@ -329,7 +440,11 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
         names = list(sig.parameters)
         donate_argnums = _argnums_tuple(donate_argnums) + tuple(
             names.index(n) for n in _argnames_tuple(donate_argnames) if n in names)
-    return JitWrapped(fun, static_argnums, static_argnames, donate_argnums, keep_unused, inline)
+    wrapped = JitWrapped(fun, static_argnums, static_argnames, donate_argnums, keep_unused,
+                         inline)
+    if wrapped._static_argnums or wrapped._static_argnames:
+        return wrapped
+    return wrapped._cpp
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,5 +601,3 @@ def block_until_ready(x):
         backend.block_until_ready(arrays)
     return x
 
-
-_ = weakref

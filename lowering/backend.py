@@ -143,10 +143,14 @@ def copy_to_device(array, device):
         [_xc.ArrayCopySemantics.ALWAYS_COPY])[0]
 
 
+def sharding_device(sharding):
+    """Returns the (first) device of a sharding made by `single_device_sharding`."""
+    return sharding._devices[0]
+
+
 def array_device(array):
     """Returns the device that holds a single-device array."""
-    return array._sharding._device_assignment[0] if hasattr(
-        array._sharding, "_device_assignment") else array._sharding.device_set.pop()
+    return sharding_device(array._sharding)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +195,10 @@ def compile(module_text, out_avals, device=None):
     c = device.client
     device_list = _xc.DeviceList((device,))
     options = _xc.CompileOptions()
+    # Without it the program's one replica is assigned to device 0, whatever device_list
+    # says; it also puts the device in the persistent cache key.
+    options.device_assignment = _xc.DeviceAssignment.create(
+        np.array([[device.id]], dtype=np.int32))
     key = compilation_cache.cache_key(module_text, options.SerializeAsString(),
                                       _backend_fingerprint(c, device))
     blob = compilation_cache.load(key)

@@ -72,15 +72,32 @@ def current_trace():
     return trace_state.trace
 
 
+def _ignore_trace_change(trace):
+    pass
+
+
+# Called with the new current trace each time it changes: jit's C++ fast path installs one
+# so that it never answers a call made under a transformation (see lowering/fastpath.py).
+_on_trace_change = _ignore_trace_change
+
+
+def set_trace_change_hook(hook):
+    """Installs `hook(trace)`, called whenever the current trace changes."""
+    global _on_trace_change
+    _on_trace_change = hook
+
+
 @contextmanager
 def set_current_trace(trace):
     """Makes `trace` current for the duration of the block."""
     previous = trace_state.trace
     trace_state.trace = trace
+    _on_trace_change(trace)
     try:
         yield trace
     finally:
         trace_state.trace = previous
+        _on_trace_change(previous)
 
 
 class Tracer:

@@ -1,0 +1,299 @@
+"""Runs jaxlike's micro-benchmarks against JAX and writes docs/benchmarks.md.
+
+    python benchmarks/run.py [--jax-python PATH] [--rounds N] [--samples N] [--output FILE]
+
+JAX runs from a separate virtual environment (by default ../jax-ref next to the
+repository, created with `pip install jax==<JAX_VERSION>` when missing). Every benchmark
+runs in a fresh subprocess per framework (benchmarks/cases.py), so the two never share an
+import; the rounds alternate which framework goes first. The report gives, per benchmark,
+the best and the median over all samples of all rounds, and the median over rounds of the
+per-round ratio jaxlike / JAX.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASES_SCRIPT = os.path.join(REPO, "benchmarks", "cases.py")
+JAX_VERSION = "0.10.2"
+DEFAULT_JAX_ENV = os.path.join(os.path.dirname(REPO), "jax-ref")
+
+# (row label, jaxlike result key, JAX result key, unit), in report order. The first-call
+# case runs twice for jaxlike: with an empty persistent compilation cache, then with it
+# filled by that first run.
+ROWS = [
+    ("(a) eager `jnp.sin(x)`, x: f32[8]", "eager_sin", "eager_sin", "µs/call"),
+    ("(a) eager `x + y`, f32[8]", "eager_add", "eager_add", "µs/call"),
+    ("(b) jitted `x + 1` call, f32[8]", "jit_call", "jit_call", "µs/call"),
+    ("(b) bare PJRT `execute_sharded`, same program", "bare_execute", None, "µs/call"),
+    ("(c) first `jnp.sin` on a new shape, jaxlike cold cache", "first_call:cold", "first_call",
+     "ms"),
+    ("(c) first `jnp.sin` on a new shape, jaxlike warm cache", "first_call:warm", "first_call",
+     "ms"),
+    ("(d) trace + lower an MLP loss (`jit(f).lower`)", "trace_lower", "trace_lower", "ms"),
+    ("(e) jitted MLP forward, 256x512 batch", "mlp_forward", "mlp_forward", "ms/call"),
+]
+CASES = ["eager_sin", "eager_add", "jit_call", "bare_execute", "first_call", "trace_lower",
+         "mlp_forward"]
+
+
+def _ensure_jax_python(path):
+    # Returns the Python of the JAX environment, creating it when the default is missing.
+    if path:
+        if not os.path.exists(path):
+            sys.exit(f"--jax-python {path}: no such file")
+        return path
+    python = os.path.join(DEFAULT_JAX_ENV, "bin", "python")
+    if not os.path.exists(python):
+        print(f"creating {DEFAULT_JAX_ENV} with jax=={JAX_VERSION} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", DEFAULT_JAX_ENV], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", f"jax=={JAX_VERSION}"],
+                       check=True)
+    return python
+
+
+def _run_case(python, framework, case, samples, env_extra):
+    env = dict(os.environ, PYTHONPATH=REPO, JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="2",
+               **env_extra)
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)  # JAX runs with its default: no disk cache
+    proc = subprocess.run([python, CASES_SCRIPT, "--framework", framework, "--case", case,
+                           "--samples", str(samples)],
+                          capture_output=True, text=True, env=env, cwd=REPO)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-200:]}"}
+    return json.loads(lines[-1])
+
+
+def _one_round(pythons, samples, order, cache_root):
+    # Returns [(framework, first-call variant or None, case, result)] for one round; a result
+    # holds the samples of every series its case measured.
+    results = []
+    steady = {"JAXLIKE_COMPILATION_CACHE_DIR": os.path.join(cache_root, "steady")}
+    cold = {"JAXLIKE_COMPILATION_CACHE_DIR": tempfile.mkdtemp(prefix="cold-", dir=cache_root)}
+    for case in CASES:
+        for framework in order:
+            python = pythons.get(framework)
+            if python is None or (framework == "jax" and case == "bare_execute"):
+                continue
+            if framework == "jax":
+                results.append(("jax", None, case, _run_case(python, "jax", case, samples, {})))
+            elif case == "first_call":
+                for variant in ("cold", "warm"):  # warm: the cold run filled the cache
+                    results.append(("jaxlike", variant, case,
+                                    _run_case(python, "jaxlike", case, samples, cold)))
+            else:
+                results.append(("jaxlike", None, case,
+                                _run_case(python, "jaxlike", case, samples, steady)))
+    return results
+
+
+def _collect(pythons, rounds, samples):
+    # Returns {(series, framework): {"rounds": [[samples of one round], ...], "unit": ...,
+    # "errors": [...]}}; series of the first-call case get a ":cold"/":warm" suffix.
+    merged = {}
+    cache_root = tempfile.mkdtemp(prefix="jaxlike-bench-")
+    try:
+        for r in range(rounds):
+            order = ["jaxlike", "jax"] if r % 2 == 0 else ["jax", "jaxlike"]
+            print(f"round {r + 1}/{rounds} ({' first, '.join(order)} second)", file=sys.stderr)
+            for framework, variant, case, result in _one_round(pythons, samples, order,
+                                                               cache_root):
+                if "error" in result:
+                    merged.setdefault((f"error:{case}", framework), {"errors": []})[
+                        "errors"].append(result["error"])
+                    continue
+                for series, values in result["series"].items():
+                    name = f"{series}:{variant}" if variant else series
+                    entry = merged.setdefault((name, framework),
+                                              {"rounds": [], "unit": result["unit"]})
+                    entry["rounds"].append(values)
+    finally:
+        shutil.rmtree(cache_root, ignore_errors=True)
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+
+def _stats(entry):
+    # (best, median) over every sample of every round, or None.
+    samples = [x for values in (entry or {}).get("rounds", []) for x in values]
+    if not samples:
+        return None
+    return min(samples), statistics.median(samples)
+
+
+def _ratio(merged, ours, theirs):
+    # The median over rounds of (our median / their median) in that round: each round runs
+    # both close together in time, so slow phases of a shared machine cancel out.
+    a = (merged.get(ours) or {}).get("rounds", [])
+    b = (merged.get(theirs) or {}).get("rounds", [])
+    ratios = [statistics.median(x) / statistics.median(y) for x, y in zip(a, b) if x and y]
+    return statistics.median(ratios) if ratios else None
+
+
+def _fmt(value):
+    if value is None:
+        return "—"
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def _table(merged):
+    lines = ["| benchmark | unit | jaxlike best | jaxlike median | JAX best | JAX median "
+             "| jaxlike / JAX |", "|---|---|---:|---:|---:|---:|---:|"]
+    for label, ours_key, jax_key, unit in ROWS:
+        ours = _stats(merged.get((ours_key, "jaxlike")))
+        theirs = _stats(merged.get((jax_key, "jax")))
+        ratio = _ratio(merged, (ours_key, "jaxlike"), (jax_key, "jax"))
+        lines.append(f"| {label} | {unit} | {_fmt(ours and ours[0])} | "
+                     f"{_fmt(ours and ours[1])} | {_fmt(theirs and theirs[0])} | "
+                     f"{_fmt(theirs and theirs[1])} | "
+                     f"{'—' if ratio is None else f'{ratio:.2f}x'} |")
+    return "\n".join(lines)
+
+
+def _errors(merged):
+    return [f"- `{key[len('error:'):]}` ({framework}): {error}"
+            for (key, framework), entry in sorted(merged.items()) if key.startswith("error:")
+            for error in sorted(set(entry["errors"]))]
+
+
+def _verdict(ratio, goal, limit):
+    if ratio is None:
+        return "not measured"
+    if ratio <= goal:
+        return "goal met"
+    return "within the limit" if ratio <= limit else "**over the limit**"
+
+
+def _where_we_stand(merged):
+    def r(ours, theirs, framework="jax"):
+        return _ratio(merged, (ours, "jaxlike"), (theirs, framework))
+
+    def x(ratio):
+        return "n/a" if ratio is None else f"{ratio:.2f}x"
+
+    vs_jax = r("jit_call", "jit_call")
+    vs_bare = r("jit_call_beside_bare", "bare_execute", "jaxlike")
+    return "\n".join([
+        f"- **jit call** (goal: no slower than JAX, at most 1.5x JAX, about 1.13x a bare "
+        f"`execute_sharded`): {x(vs_jax)} JAX ({_verdict(vs_jax, 1.0, 1.5)}); "
+        f"{x(vs_bare)} the bare execute measured alternately in the same process "
+        f"({_verdict(vs_bare, 1.13, 1.5)}). A call with a known signature runs entirely in "
+        "jaxlib's C++ dispatcher.",
+        f"- **eager ops**: `jnp.sin` {x(r('eager_sin', 'eager_sin'))} JAX, `x + y` "
+        f"{x(r('eager_add', 'eager_add'))} JAX. The primitive itself goes through the same "
+        "C++ dispatcher as jit; the rest is the Python of `jaxlike.numpy` (argument checks, "
+        "promotion) and of `bind`, which JAX skips by making its numpy functions jitted C++ "
+        "calls.",
+        f"- **first call on a new shape**: with a cold cache "
+        f"{x(r('first_call:cold', 'first_call'))} JAX, with a warm persistent cache "
+        f"{x(r('first_call:warm', 'first_call'))} JAX (goal: well under JAX).",
+        f"- **tracing + lowering** an MLP loss: {x(r('trace_lower', 'trace_lower'))} JAX.",
+        f"- **compiled code**: the MLP forward pass takes {x(r('mlp_forward', 'mlp_forward'))}"
+        " JAX's time (the same XLA compiles both programs, so they should be equal; the "
+        "difference is the noise of this machine).",
+    ])
+
+
+def _machine():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} CPU cores ({model}), {platform.system()} {platform.release()}"
+
+
+def _command():
+    python = os.path.relpath(sys.executable, REPO) if sys.executable.startswith(REPO) \
+        else sys.executable
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), REPO)
+    return " ".join(shlex.quote(a) for a in [python, script] + sys.argv[1:])
+
+
+def _versions(pythons):
+    out = {}
+    for name, python in pythons.items():
+        module = "jaxlib" if name == "jaxlike" else "jax"
+        proc = subprocess.run([python, "-c", f"import {module}; print({module}.__version__)"],
+                              capture_output=True, text=True)
+        out[name] = proc.stdout.strip() or "?"
+    return out
+
+
+def report(merged, pythons, rounds, samples):
+    """Returns the markdown text of docs/benchmarks.md."""
+    versions = _versions(pythons)
+    errors = _errors(merged)
+    parts = [
+        "# Benchmarks: jaxlike against JAX",
+        "",
+        f"Produced by `{_command()}` (`make bench` runs it with the defaults) on "
+        f"{datetime.date.today().isoformat()}: {rounds} round(s) x {samples} samples per "
+        "benchmark and framework, each framework in its own fresh process, alternating "
+        f"which goes first. jaxlib {versions.get('jaxlike', '?')} for jaxlike; JAX "
+        f"{versions.get('jax', 'not run')} from a separate environment. CPU backend.",
+        "",
+        f"Machine: {_machine()}, shared with other work, so timings swing by tens of percent "
+        "between runs; compare the two frameworks within one run, and trust medians over "
+        "best-of.",
+        "",
+        _table(merged),
+        "",
+        "Per-call rows (a, b, e) are the mean time of a batch of calls (about 20 ms), the "
+        "last result waited for; (c) is one first call of `jnp.sin` on each of five unseen "
+        "shapes in a fresh process (jaxlike *cold*: an empty persistent compilation cache "
+        "in `JAXLIKE_COMPILATION_CACHE_DIR`; *warm*: the same shapes again in a new process "
+        "reading that cache; JAX: its default, no persistent cache); (d) is `jit(loss)."
+        "lower(params, x, y)` of a new function object each time (3-layer tanh MLP, "
+        "mean squared error). The bare `execute_sharded` row runs in the jaxlike process "
+        "only (it is the same jaxlib call for both), alternating with jit calls. The ratio "
+        "column is the median over rounds of the per-round ratio of medians.",
+        "",
+        "## Where we stand",
+        "",
+        _where_we_stand(merged),
+    ]
+    if errors:
+        parts += ["", "Benchmarks that could not run:", ""] + errors
+    return "\n".join(parts) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jax-python", help="Python of an environment with JAX installed "
+                        f"(default: {DEFAULT_JAX_ENV}/bin/python, created if missing)")
+    parser.add_argument("--no-jax", action="store_true", help="benchmark jaxlike only")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--samples", type=int, default=5, help="samples per process")
+    parser.add_argument("--output", default=os.path.join(REPO, "docs", "benchmarks.md"),
+                        help="markdown report to write ('-' prints it)")
+    args = parser.parse_args()
+    pythons = {"jaxlike": sys.executable}
+    if not args.no_jax:
+        pythons["jax"] = _ensure_jax_python(args.jax_python)
+    merged = _collect(pythons, args.rounds, args.samples)
+    text = report(merged, pythons, args.rounds, args.samples)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w") as f:
+            f.write(text)
+        print(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
