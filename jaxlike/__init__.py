@@ -9,6 +9,9 @@ from jaxlike.api import (jit, make_jaxpr, eval_shape, ShapeDtypeStruct, devices,
                          device_get, block_until_ready, process_index, process_count)
 from jaxlike.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, jacobian,
                             hessian)
+from jaxlike.custom_derivatives import custom_jvp, custom_vjp
+from jaxlike.checkpoint import checkpoint, remat, checkpoint_policies
+from jaxlike.vmap_api import vmap
 from jaxlike import lax, numpy  # noqa: F401
 from jaxlike import errors  # noqa: F401
 
@@ -17,4 +20,5 @@ __all__ = ["config", "Array", "jit", "make_jaxpr", "eval_shape", "ShapeDtypeStru
            "local_devices", "device_count", "local_device_count", "default_backend",
            "device_put", "device_get", "block_until_ready", "process_index", "process_count",
            "jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev", "jacobian",
-           "hessian", "lax", "numpy", "tree_util", "tree", "errors"]
+           "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat",
+           "checkpoint_policies", "vmap", "lax", "numpy", "tree_util", "tree", "errors"]

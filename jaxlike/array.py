@@ -152,9 +152,6 @@ class _ConcreteArrayMethods:
     def is_fully_replicated(self):
         return True
 
-    def unsafe_buffer_pointer(self):
-        return ArrayImpl.unsafe_buffer_pointer(self)
-
 
 def _scalar_value(array, what):
     if array.aval.size != 1:
