@@ -29,6 +29,16 @@ def _to_array(x):
     return x
 
 
+def _primal_aux(aux):
+    """Returns `aux` with differentiation tracers replaced by their primal values: auxiliary
+    data is returned as is, not differentiated, and must outlive the transformation."""
+    def primal(x):
+        while isinstance(x, ad.JVPTracer) and not x._trace.is_alive:
+            x = x.primal
+        return _to_array(x) if isinstance(x, (np.ndarray, np.generic)) else x
+    return tree_util.tree_map(primal, aux)
+
+
 def _instantiate(t):
     return _to_array(ad.instantiate_zeros(t))
 
@@ -110,7 +120,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
     tangents_out = tree_util.tree_unflatten(out_tree, [_instantiate(t) for t in touts])
     if has_aux:
-        return primals_out, tangents_out, store["aux"]
+        return primals_out, tangents_out, _primal_aux(store["aux"])
     return primals_out, tangents_out
 
 
@@ -134,7 +144,7 @@ def linearize(fun, *primals, has_aux=False):
 
     primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
     if has_aux:
-        return primals_out, f_jvp, store["aux"]
+        return primals_out, f_jvp, _primal_aux(store["aux"])
     return primals_out, f_jvp
 
 
@@ -167,7 +177,7 @@ def vjp(fun, *primals, has_aux=False):
 
     primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
     if has_aux:
-        return primals_out, f_vjp, store["aux"]
+        return primals_out, f_vjp, _primal_aux(store["aux"])
     return primals_out, f_vjp
 
 

@@ -82,7 +82,7 @@ for _name, _op in {
     "atan": chlo.AtanOp, "sinh": chlo.SinhOp, "cosh": chlo.CoshOp, "asinh": chlo.AsinhOp,
     "acosh": chlo.AcoshOp, "atanh": chlo.AtanhOp, "atan2": hlo.Atan2Op,
     "erf": chlo.ErfOp, "erfc": chlo.ErfcOp, "erf_inv": chlo.ErfInvOp, "lgamma": chlo.LgammaOp,
-    "digamma": chlo.DigammaOp,
+    "digamma": chlo.DigammaOp, "polygamma": chlo.PolygammaOp,
     "add": hlo.AddOp, "sub": hlo.SubtractOp, "mul": hlo.MulOp, "div": hlo.DivOp,
     "rem": hlo.RemOp, "nextafter": chlo.NextAfterOp,
     "not": hlo.NotOp, "and": hlo.AndOp, "or": hlo.OrOp, "xor": hlo.XorOp,

@@ -14,7 +14,7 @@ NEVER_LOWERED = {"custom_lin"}
 # Collectives over named axes are eliminated by vmap's batching rules before lowering (their
 # abstract evaluation rejects an unbound axis name); multi-device lowering arrives with
 # sharding.
-NEVER_LOWERED |= {"psum", "pmax", "pmin", "all_gather", "axis_index"}
+NEVER_LOWERED |= {"psum", "pmax", "pmin", "all_gather", "reduce_scatter", "axis_index"}
 
 # Primitives linear in (some of) their operands: reverse mode transposes them.
 LINEAR = {

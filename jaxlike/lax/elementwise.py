@@ -11,7 +11,11 @@ user-facing function; the shared shape/dtype rules come first. As in JAX:
   broadcast against any size (jaxprs show `mul b 2.0:f32[]`);
 - a result is weakly typed when every operand is.
 
-The lowering rules live in lowering/elementwise.py, keyed by the same names.
+Each primitive's derivative rules (JVP, and transpose for the linear ones) follow its
+definition; they keep JAX's conventions (ties of max/min split the tangent, abs'(0) = 1,
+non-conjugating transposes for complex values) and sum the cotangents of broadcast operands
+back to their shapes. The lowering rules live in lowering/elementwise.py, keyed by the same
+names.
 """
 import builtins
 import enum
@@ -24,6 +28,7 @@ import numpy as np
 from jaxlike import dtypes, tree_util
 from jaxlike.core import Literal, Primitive, ShapedArray, get_aval
 from jaxlike.core.ir import param_printers
+from jaxlike.interpreters import ad
 from jaxlike.interpreters import partial_eval as pe
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +240,105 @@ def _check_accuracy(name, accuracy):
 
 
 # ---------------------------------------------------------------------------------------------
+# Helpers for the differentiation rules, which sit next to each primitive below. Rules are
+# written with this module's functions (each a `bind`), so derivatives of any order compose.
+# A tangent has its primal's aval, weak type included; constants in rules take it too.
+
+def _const(x, value):
+    """Returns the scalar `value` with x's dtype and weak type (a Python scalar when that has
+    x's aval, so jaxprs show `mul b 2.0:f32[]`; a numpy scalar when x is not weak)."""
+    aval = get_aval(x)
+    if not aval.weak_type:
+        return np.asarray(value, aval.dtype)
+    scalar = _PYTHON_SCALAR_TYPES[dtype_kind(aval.dtype)](value)
+    if get_aval(scalar).dtype == aval.dtype:
+        return scalar
+    return _convert_element_type(np.asarray(value, aval.dtype), aval.dtype, True)
+
+
+_PYTHON_SCALAR_TYPES = {"bool": bool, "int": int, "uint": int, "float": float,
+                        "complex": builtins.complex}
+
+
+def _one(x):
+    """Returns the scalar 1 with x's dtype and weak type."""
+    return _const(x, 1)
+
+
+def _indicator(pred, aval):
+    """Returns the bool array `pred` as 1s and 0s of `aval`'s dtype and weak type."""
+    return _convert_element_type(pred, aval.dtype, aval.weak_type)
+
+
+def _zeros(x):
+    """Returns zeros of x's shape, dtype and weak type."""
+    return ad.zeros_like_aval(get_aval(x))
+
+
+def _replace_zero(x):
+    """Returns x with its zeros replaced by ones (a safe divisor or log argument)."""
+    return select(eq(x, _const(x, 0)), _broadcast_to(_const(x, 1), get_aval(x).shape), x)
+
+
+def _broadcast_to(x, shape):
+    """Returns x broadcast to `shape` (x is rank-0 or has size-1 axes where `shape` has
+    more), as n-ary ops broadcast their operands; x itself when its shape is `shape`."""
+    x_shape = get_aval(x).shape
+    if x_shape == shape:
+        return x
+    from jaxlike.lax import structural  # structural builds on this module
+    return structural.broadcast_in_dim(x, shape, tuple(range(len(x_shape))))
+
+
+def _unbroadcast(aval, ct):
+    """Returns the cotangent `ct` (of an n-ary op's output) summed back to the shape of an
+    operand of `aval` that the op broadcast (rank 0, or size-1 axes)."""
+    ct_shape = get_aval(ct).shape
+    if ct_shape == aval.shape:
+        return ct
+    from jaxlike.lax import reductions, structural  # they build on this module
+    if not aval.shape:
+        return reductions.reduce_sum(ct, tuple(range(len(ct_shape))))
+    axes = tuple(i for i, (a, c) in enumerate(zip(aval.shape, ct_shape)) if a == 1 and c != 1)
+    return structural.reshape(reductions.reduce_sum(ct, axes), aval.shape)
+
+
+def _defjvp(prim, *jvp_fns):
+    """Registers prim's JVP from one function per operand, `fn(t, out, *primals, **params)`
+    giving that operand's contribution (possibly a Zero) for its non-zero tangent `t`, with
+    `out` the primitive's output (None: no derivative). Contributions are broadcast to the output's
+    shape (a rank-0 operand's tangent is rank 0) and summed."""
+    def rule(tangents, out, *primals, **params):
+        out_aval = get_aval(out)
+        total = ad.Zero(out_aval)
+        for fn, t in zip(jvp_fns, tangents):
+            if fn is None or type(t) is ad.Zero:
+                continue
+            contribution = fn(t, out, *primals, **params)
+            if type(contribution) is not ad.Zero:
+                total = ad.add_tangents(total, _broadcast_to(contribution, out_aval.shape))
+        return total
+    ad.defjvp_with_output(prim, rule)
+
+
+def _linear_transpose(prim, *per_operand):
+    """Registers the JVP and transpose of a primitive linear in all its operands:
+    `per_operand[i](ct, *args, **params)` gives operand i's cotangent before it is summed
+    back to that operand's shape."""
+    def transpose(ct, *args, **params):
+        return [_unbroadcast(x.aval, fn(ct, *args, **params)) if ad.is_undefined_primal(x)
+                else None for fn, x in zip(per_operand, args)]
+    ad.deflinear(prim, transpose)
+
+
+def _defnondiff(*prims):
+    """Registers zero derivatives for `prims` (integer, boolean and piecewise-constant
+    results)."""
+    for prim in prims:
+        ad.defnondiff(prim)
+
+
+# ---------------------------------------------------------------------------------------------
 # Unary arithmetic.
 
 neg_p = unop("neg", _num)
@@ -250,6 +354,43 @@ rsqrt_p = unop("rsqrt", _inexact)
 cbrt_p = unop("cbrt", _float)
 integer_pow_p = Primitive("integer_pow")
 reduce_precision_p = Primitive("reduce_precision")
+
+# Derivatives. Rounding, sign and is_finite are piecewise constant: zero derivative, also at
+# their jumps (as in JAX).
+_defnondiff(sign_p, floor_p, ceil_p, round_p, is_finite_p)
+_linear_transpose(neg_p, lambda ct, x: neg(ct))
+
+
+def _abs_jvp(t, out, x):
+    # Real x: +t where x >= 0 (so the derivative at 0 is 1, as in JAX), -t elsewhere. Complex
+    # x: the real part of t * conj(x) / |x|, zero at x = 0.
+    if not dtypes.is_complex(get_aval(x).dtype):
+        return select(ge(x, _const(x, 0)), t, neg(t))
+    magnitude = _replace_zero(_convert_element_type(out, get_aval(x).dtype))
+    return real(mul(t, div(conj(x), magnitude)))
+
+
+def _integer_pow_jvp(t, out, x, *, y):
+    if y == 0:
+        return ad.Zero(get_aval(t))
+    if y == 1:
+        return t
+    return mul(t, mul(_const(x, y), x if y == 2 else integer_pow(x, y - 1)))
+
+
+_defjvp(abs_p, _abs_jvp)
+_defjvp(integer_pow_p, _integer_pow_jvp)
+# reduce_precision is the identity up to rounding: JAX differentiates it as linear, with the
+# tangent (and cotangent) rounded the same way.
+_linear_transpose(reduce_precision_p,
+                  lambda ct, x, **params: reduce_precision_p.bind(ct, **params))
+for _prim, _jvp in {
+    square_p: lambda t, out, x: mul(t, mul(_const(x, 2), x)),
+    sqrt_p: lambda t, out, x: mul(t, div(_const(x, 0.5), out)),
+    rsqrt_p: lambda t, out, x: mul(t, mul(_const(x, -0.5), div(out, x))),
+    cbrt_p: lambda t, out, x: mul(t, mul(_const(x, 1 / 3), integer_pow(out, -2))),
+}.items():
+    _defjvp(_prim, _jvp)
 
 
 class RoundingMethod(enum.IntEnum):
@@ -404,6 +545,40 @@ atanh_p = unop("atanh", _inexact)
 atan2_p = binop("atan2", _inexact)
 
 
+# Derivatives, from the input x or the output `out` where that saves work.
+for _prim, _jvp in {
+    exp_p: lambda t, out, x: mul(t, out),
+    exp2_p: lambda t, out, x: mul(t, mul(_const(x, np.log(2)), out)),
+    log_p: lambda t, out, x: div(t, x),
+    log1p_p: lambda t, out, x: div(t, add(x, _one(x))),
+    expm1_p: lambda t, out, x: mul(t, add(out, _one(out))),
+    logistic_p: lambda t, out, x: mul(t, mul(out, sub(_one(out), out))),
+    sin_p: lambda t, out, x: mul(t, cos(x)),
+    cos_p: lambda t, out, x: neg(mul(t, sin(x))),
+    tan_p: lambda t, out, x: mul(t, add(_one(out), square(out))),
+    asin_p: lambda t, out, x: mul(t, rsqrt(sub(_one(x), square(x)))),
+    acos_p: lambda t, out, x: mul(t, neg(rsqrt(sub(_one(x), square(x))))),
+    atan_p: lambda t, out, x: div(t, add(_one(x), square(x))),
+    sinh_p: lambda t, out, x: mul(t, cosh(x)),
+    cosh_p: lambda t, out, x: mul(t, sinh(x)),
+    # (1 + tanh)(1 - tanh) rather than 1 - tanh², which loses accuracy as |tanh| -> 1.
+    tanh_p: lambda t, out, x: mul(mul(t, add(_one(out), out)), sub(_one(out), out)),
+    asinh_p: lambda t, out, x: mul(t, rsqrt(add(square(x), _one(x)))),
+    acosh_p: lambda t, out, x: mul(t, rsqrt(mul(sub(x, _one(x)), add(x, _one(x))))),
+    atanh_p: lambda t, out, x: div(t, mul(sub(_one(x), x), add(_one(x), x))),
+}.items():
+    _defjvp(_prim, _jvp)
+
+
+def _atan2_denominator(x, y):
+    return add(square(x), square(y))
+
+
+# atan2(x, y) is the angle of the point (y, x): d/dx = y / r², d/dy = -x / r².
+_defjvp(atan2_p, lambda t, out, x, y: mul(t, div(y, _atan2_denominator(x, y))),
+        lambda t, out, x, y: mul(t, div(neg(x), _atan2_denominator(x, y))))
+
+
 def exp(x, *, accuracy=None):
     """Returns e**x elementwise."""
     _check_accuracy("exp", accuracy)
@@ -518,6 +693,28 @@ erfc_p = unop("erfc", _float)
 erf_inv_p = unop("erf_inv", _float)
 lgamma_p = unop("lgamma", _float)
 digamma_p = unop("digamma", _float)
+polygamma_p = binop("polygamma", _float)
+
+
+def _erf_jvp_scale(x, scale):
+    """Returns scale * exp(-x²): the derivative of erf (scale 2/√π) or erfc (-2/√π)."""
+    return mul(_const(x, scale), exp(neg(square(x))))
+
+
+def _polygamma_jvp_m(t, out, m, x):
+    # The order m is an integer: polygamma has no derivative with respect to it.
+    raise ValueError("polygamma gradient with respect to m is not supported; differentiate "
+                     "with respect to x only (m is an integer order).")
+
+
+_defjvp(erf_p, lambda t, out, x: mul(t, _erf_jvp_scale(x, 2 / np.sqrt(np.pi))))
+_defjvp(erfc_p, lambda t, out, x: mul(t, _erf_jvp_scale(x, -2 / np.sqrt(np.pi))))
+_defjvp(erf_inv_p, lambda t, out, x: mul(t, mul(_const(x, np.sqrt(np.pi) / 2),
+                                                exp(square(out)))))
+_defjvp(lgamma_p, lambda t, out, x: mul(t, digamma(x)))
+_defjvp(digamma_p, lambda t, out, x: mul(t, polygamma(_one(x), x)))
+_defjvp(polygamma_p, _polygamma_jvp_m,
+        lambda t, out, m, x: mul(t, polygamma(add(m, _one(m)), x)))
 
 
 def erf(x):
@@ -545,6 +742,12 @@ def digamma(x):
     return digamma_p.bind(x)
 
 
+def polygamma(m, x):
+    """Returns the polygamma function ψ⁽ᵐ⁾(x), the m-th derivative of digamma, elementwise;
+    the order m is a non-negative integer value of x's floating dtype."""
+    return polygamma_p.bind(m, x)
+
+
 # ---------------------------------------------------------------------------------------------
 # Binary arithmetic.
 
@@ -557,6 +760,73 @@ max_p = binop("max", _any)
 min_p = binop("min", _any)
 nextafter_p = binop("nextafter", _float)
 pow_p = Primitive("pow")
+
+# Derivatives. add and sub are linear; mul is linear in each operand separately (its
+# transpose is taken with respect to whichever operand is the linear one); div is linear in
+# its numerator. Cotangents of broadcast operands are summed back to their shapes.
+_linear_transpose(add_p, lambda ct, x, y: ct, lambda ct, x, y: ct)
+_linear_transpose(sub_p, lambda ct, x, y: ct, lambda ct, x, y: neg(ct))
+_defnondiff(nextafter_p)
+_defjvp(mul_p, lambda t, out, x, y: mul(t, y), lambda t, out, x, y: mul(x, t))
+_defjvp(div_p, lambda t, out, x, y: div(t, y),
+        lambda t, out, x, y: mul(mul(neg(t), x), integer_pow(y, -2)))
+# rem(x, y) = x - y * trunc(x / y): d/dx = 1, d/dy = -trunc(x / y).
+_defjvp(rem_p, lambda t, out, x, y: t,
+        lambda t, out, x, y: mul(neg(t), mul(sign(div(x, y)), floor(abs(div(x, y))))))
+
+
+def _mul_transpose(ct, x, y):
+    if ad.is_undefined_primal(x):
+        if ad.is_undefined_primal(y):
+            raise ValueError("mul is not linear in both operands at once: transposing "
+                             "x * y needs one of them known.")
+        return [_unbroadcast(x.aval, mul(ct, y)), None]
+    return [None, _unbroadcast(y.aval, mul(x, ct))]
+
+
+def _div_transpose(ct, x, y):
+    if ad.is_undefined_primal(y):
+        raise ValueError("div is linear in its numerator only: transposing x / y needs the "
+                         "denominator y known.")
+    return [_unbroadcast(x.aval, div(ct, y)), None]
+
+
+ad.primitive_transposes[mul_p] = _mul_transpose
+ad.primitive_transposes[div_p] = _div_transpose
+
+
+def _chooser_jvp(tangents, out, x, y):
+    # As JAX does: the tangent of the operand equal to the result passes, and ties split it
+    # evenly (weight 1 / (1 + [other == out]), 0 where the operand is not the result).
+    out_aval = get_aval(out)
+    total = ad.Zero(out_aval)
+    for t, mine, other in zip(tangents, (x, y), (y, x)):
+        if type(t) is not ad.Zero:
+            chosen = _indicator(eq(mine, out), out_aval)
+            tie = _indicator(eq(other, out), out_aval)
+            weight = div(chosen, add(_one(tie), tie))
+            total = ad.add_tangents(total, mul(_broadcast_to(t, out_aval.shape), weight))
+    return total
+
+
+ad.defjvp_with_output(max_p, _chooser_jvp)
+ad.defjvp_with_output(min_p, _chooser_jvp)
+
+
+def _pow_jvp_x(t, out, x, y):
+    # y * x^(y-1). For an integer exponent, y = 0 gives 0 even at x = 0 (not 0 * inf).
+    y_aval = get_aval(y)
+    if dtypes.is_float(y_aval.dtype) or dtypes.is_complex(y_aval.dtype):
+        return mul(t, mul(y, pow(x, sub(y, _one(y)))))
+    shape = get_aval(out).shape
+    x, y = _broadcast_to(x, shape), _broadcast_to(y, shape)
+    y_as_x = _convert_element_type(y, get_aval(x).dtype, y_aval.weak_type)
+    jacobian = mul(y_as_x, pow(x, sub(y, _const(y, 1))))
+    return mul(t, select(eq(y, _const(y, 0)), _zeros(jacobian), jacobian))
+
+
+# d/dy x^y = log(x) x^y, taken as 0 where x = 0 (JAX's convention).
+_defjvp(pow_p, _pow_jvp_x, lambda t, out, x, y: mul(t, mul(log(_replace_zero(x)), out)))
 
 
 def add(x, y):
@@ -627,6 +897,7 @@ lt_p = compare_op("lt", _ordered)
 le_p = compare_op("le", _ordered)
 gt_p = compare_op("gt", _ordered)
 ge_p = compare_op("ge", _ordered)
+_defnondiff(eq_p, ne_p, lt_p, le_p, gt_p, ge_p)
 
 
 def eq(x, y):
@@ -671,6 +942,8 @@ shift_right_logical_p = binop("shift_right_logical", _int)
 shift_right_arithmetic_p = binop("shift_right_arithmetic", _int)
 population_count_p = unop("population_count", _int)
 clz_p = unop("clz", _int)
+_defnondiff(not_p, and_p, or_p, xor_p, shift_left_p, shift_right_logical_p,
+            shift_right_arithmetic_p, population_count_p, clz_p)
 
 
 def bitwise_not(x):
@@ -743,6 +1016,24 @@ def _conj_aval(x, *, input_dtype):
 conj_p.def_abstract_eval(_conj_aval)
 
 
+# Derivatives: all four are linear. As in JAX, transposes are plain linear transposes (no
+# conjugation): real's takes ct to complex(ct, 0), imag's to complex(0, -ct), complex's
+# splits ct into (real(ct), -imag(ct)), and conj's conjugates (or, for a real input, keeps
+# the real part).
+_linear_transpose(real_p, lambda ct, x: complex(ct, _zeros(ct)))
+_linear_transpose(imag_p, lambda ct, x: complex(_zeros(ct), neg(ct)))
+_linear_transpose(complex_p, lambda ct, x, y: real(ct), lambda ct, x, y: imag(neg(ct)))
+
+
+def _conj_transpose(ct, x, *, input_dtype):
+    if dtypes.is_complex(input_dtype):
+        return [conj_p.bind(ct, input_dtype=input_dtype)]
+    return [real(ct)]
+
+
+ad.deflinear(conj_p, _conj_transpose)
+
+
 def real(x):
     """Returns the real part of complex x."""
     return real_p.bind(x)
@@ -792,6 +1083,30 @@ def _select_n_aval(which, *cases):
 select_n_p.def_abstract_eval(_select_n_aval)
 
 
+def _select_n_jvp(primals, tangents):
+    # Linear in the cases (the tangent is selected as the value is), constant in `which`.
+    which, *cases = primals
+    out = select_n_p.bind(which, *cases)
+    case_tangents = tangents[1:]
+    if builtins.all(type(t) is ad.Zero for t in case_tangents):
+        return out, ad.Zero(ad.tangent_aval(get_aval(out)))
+    return out, select_n_p.bind(which, *map(ad.instantiate_zeros, case_tangents))
+
+
+def _select_n_transpose(ct, which, *cases):
+    # Each linear case receives ct where it was selected and zeros elsewhere.
+    if ad.is_undefined_primal(which):
+        raise ValueError("select_n is not linear in its `which` operand.")
+    zeros = _zeros(ct)
+    return [None] + [
+        select_n_p.bind(which, *(ct if j == i else zeros for j in range(len(cases))))
+        if ad.is_undefined_primal(case) else None for i, case in enumerate(cases)]
+
+
+ad.primitive_jvps[select_n_p] = _select_n_jvp
+ad.primitive_transposes[select_n_p] = _select_n_transpose
+
+
 def select_n(which, *cases):
     """Returns, elementwise, cases[which]: `which` is bool (False picks cases[0], True
     cases[1]) or integer in [0, len(cases)), scalar or of the cases' common shape."""
@@ -816,6 +1131,20 @@ def _clamp_aval(lo, x, hi):
 
 
 clamp_p.def_abstract_eval(_clamp_aval)
+
+
+def _where(pred, t, like):
+    """Returns t (broadcast to like's shape) where `pred`, zeros elsewhere."""
+    t = _broadcast_to(t, get_aval(like).shape)
+    return select(pred, t, _zeros(t))
+
+
+# Derivatives as JAX's: x's tangent passes strictly inside (min, max); min's where it clips
+# x from below (and min < max), max's where it clips x from above. Ties give zero.
+_defjvp(clamp_p,
+        lambda t, out, lo, x, hi: _where(bitwise_and(gt(lo, x), lt(lo, hi)), t, x),
+        lambda t, out, lo, x, hi: _where(bitwise_and(gt(x, lo), lt(x, hi)), t, x),
+        lambda t, out, lo, x, hi: _where(lt(hi, x), t, x))
 
 
 def clamp(min, x, max):  # noqa: A002 -- JAX's argument names
@@ -855,6 +1184,33 @@ convert_element_type_p.def_abstract_eval(_convert_aval)
 # As in JAX, the (always None) sharding param is not printed.
 param_printers["convert_element_type"] = lambda params: {
     k: v for k, v in params.items() if k != "sharding"}
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type, sharding=None):
+    # Linear between inexact dtypes; a conversion to an integer or bool dtype has no
+    # derivative (a float0 tangent).
+    out = convert_element_type_p.bind(*primals, new_dtype=new_dtype, weak_type=weak_type,
+                                      sharding=sharding)
+    out_tangent_aval = ad.tangent_aval(get_aval(out))
+    (t,) = tangents
+    if type(t) is ad.Zero or out_tangent_aval.dtype == dtypes.float0:
+        return out, ad.Zero(out_tangent_aval)
+    return out, convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=weak_type,
+                                            sharding=sharding)
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type, sharding=None):
+    # The cotangent converts back to the input's dtype and weak type (complex -> real keeps
+    # the real part); an integer input gets none.
+    aval = x.aval
+    if ad.tangent_aval(aval).dtype == dtypes.float0:
+        return [ad.Zero(ad.tangent_aval(aval))]
+    return [convert_element_type_p.bind(ct, new_dtype=aval.dtype, weak_type=aval.weak_type,
+                                        sharding=sharding)]
+
+
+ad.primitive_jvps[convert_element_type_p] = _convert_jvp
+ad.primitive_transposes[convert_element_type_p] = _convert_transpose
 
 
 def _fold_convert(x, *, new_dtype, weak_type, sharding=None):
@@ -924,6 +1280,7 @@ def _bitcast_aval(x, *, new_dtype):
 
 
 bitcast_convert_type_p.def_abstract_eval(_bitcast_aval)
+_defnondiff(bitcast_convert_type_p)
 
 
 def bitcast_convert_type(operand, new_dtype):
@@ -935,6 +1292,7 @@ def bitcast_convert_type(operand, new_dtype):
 
 stop_gradient_p.def_abstract_eval(lambda x: x)
 stop_gradient_p.def_impl(lambda x: x)
+_defnondiff(stop_gradient_p)
 
 
 def stop_gradient(x):
@@ -949,11 +1307,11 @@ __all__ = [
     "neg", "sign", "floor", "ceil", "round", "is_finite", "abs", "square", "sqrt", "rsqrt",
     "cbrt", "integer_pow", "reciprocal", "reduce_precision", "exp", "exp2", "log", "log1p",
     "expm1", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-    "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma", "add",
-    "sub", "mul", "div", "rem", "max", "min", "nextafter", "pow", "eq", "ne", "lt", "le", "gt",
-    "ge", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left",
-    "shift_right_logical", "shift_right_arithmetic", "population_count", "clz", "real", "imag",
-    "complex", "conj", "select_n", "select", "clamp", "convert_element_type",
+    "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma",
+    "polygamma", "add", "sub", "mul", "div", "rem", "max", "min", "nextafter", "pow", "eq",
+    "ne", "lt", "le", "gt", "ge", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "shift_left", "shift_right_logical", "shift_right_arithmetic", "population_count", "clz",
+    "real", "imag", "complex", "conj", "select_n", "select", "clamp", "convert_element_type",
     "bitcast_convert_type", "stop_gradient",
 ]
 __all__ += [name for name, value in list(globals().items())

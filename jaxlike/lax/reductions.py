@@ -16,7 +16,7 @@ import numpy as np
 from jaxlike import dtypes
 from jaxlike.core import Primitive, ShapedArray, get_aval
 from jaxlike.core.ir import param_printers
-from jaxlike.interpreters import ad
+from jaxlike.interpreters import ad, batching
 from jaxlike.lax import elementwise as ew
 from jaxlike.lax import structural as st
 from jaxlike.lax.elementwise import dtype_kind
@@ -203,6 +203,35 @@ for _prim in (reduce_and_p, reduce_or_p, reduce_xor_p):
     ad.defnondiff(_prim)
 
 
+# Batching: the batch dim stays where it is and the reduced axes are renumbered around it, so
+# a vmapped reduction is the same one primitive, never a transpose plus a reduction.
+
+def _axes_around(axes, bdim):
+    """Returns an operand's `axes` renumbered for the operand with a batch axis at `bdim`."""
+    return tuple(a + (a >= bdim) for a in axes)
+
+
+def _reduced_batch_dim(axes, bdim):
+    """Returns where the batch axis at `bdim` ends up once `axes` (batched numbering) are
+    reduced away: one place earlier for each reduced axis before it."""
+    return bdim - sum(a < bdim for a in axes)
+
+
+def _axes_batcher(prim):
+    """Registers the vmap rule of a primitive reducing its one operand over `axes`."""
+    def rule(vals, dims, *, axes, **params):
+        (operand,), (bdim,) = vals, dims
+        axes = _axes_around(axes, bdim)
+        return prim.bind(operand, axes=axes, **params), _reduced_batch_dim(axes, bdim)
+    batching.primitive_batchers[prim] = rule
+    return rule
+
+
+for _prim in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p,
+              reduce_or_p, reduce_xor_p):
+    _axes_batcher(_prim)
+
+
 def _check_no_sharding(name, out_sharding):
     if out_sharding is not None:
         raise NotImplementedError(f"{name}: out_sharding is not supported yet; pass None and "
@@ -276,6 +305,9 @@ argmin_p = _arg_reduction("argmin")
 # Indices are integers: they have no derivative.
 ad.defnondiff(argmax_p)
 ad.defnondiff(argmin_p)
+# Same batching as the reductions (`axes` holds the one reduced axis).
+_axes_batcher(argmax_p)
+_axes_batcher(argmin_p)
 
 
 def _bind_arg_reduction(prim, operand, axis, index_dtype):
@@ -525,6 +557,34 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision,
 
 
 ad.primitive_transposes[dot_general_p] = _dot_general_transpose
+
+
+# Batching: no transposes. With both operands batched, the two batch axes become one more
+# batch dimension of the product (XLA's batch dims may sit anywhere in the operands; the
+# result's come first). With one operand batched, its batch axis is one more free dimension
+# of that operand, which lands among the free dims of the result.
+
+def _dot_general_batch(vals, dims, *, dimension_numbers, **params):
+    (lhs, rhs), (lbd, rbd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    if lbd is not batching.not_mapped:
+        lc, lb = _axes_around(lc, lbd), _axes_around(lb, lbd)
+    if rbd is not batching.not_mapped:
+        rc, rb = _axes_around(rc, rbd), _axes_around(rb, rbd)
+    if lbd is not batching.not_mapped and rbd is not batching.not_mapped:
+        dimension_numbers, out_dim = ((lc, rc), ((lbd,) + lb, (rbd,) + rb)), 0
+    else:
+        dimension_numbers = ((lc, rc), (lb, rb))
+        lhs_free = _kept_dims(get_aval(lhs).shape, lc + lb)
+        if rbd is batching.not_mapped:  # lhs free dims follow the batch dims
+            out_dim = len(lb) + lhs_free.index(lbd)
+        else:  # rhs free dims follow the lhs free dims
+            rhs_free = _kept_dims(get_aval(rhs).shape, rc + rb)
+            out_dim = len(lb) + len(lhs_free) + rhs_free.index(rbd)
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dimension_numbers, **params), out_dim
+
+
+batching.primitive_batchers[dot_general_p] = _dot_general_batch
 
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, *,

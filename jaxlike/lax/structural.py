@@ -9,7 +9,12 @@ axes, Python ints, no-op shortcuts) the way JAX's do, so printed jaxprs look ali
 
 Each is linear in its array operands (start indices are integers, without derivative), so
 its JVP applies the primitive to the tangents and its transpose rule, next to it, moves a
-cotangent back to where the operand's elements came from.
+cotangent back to where the operand's elements came from. Its batching rule (vmap), next to
+those, binds the same primitive once for the whole batch with the batch axis added to the
+params, keeping that axis where it is when the primitive allows. The exception is
+dynamic_slice and dynamic_update_slice with per-example start indices: without a gather
+primitive, they become a few shifts and selects per bit of the start (see
+`_shift_batched`), exact for every dtype but costlier than a gather.
 """
 import math
 import operator
@@ -17,9 +22,10 @@ import operator
 import numpy as np
 
 from jaxlike import dtypes
-from jaxlike.core import Primitive, ShapedArray, Tracer, get_aval
+from jaxlike.core import Primitive, ShapedArray, Tracer, abstract_eval, get_aval
 from jaxlike.core.ir import param_printers
-from jaxlike.interpreters import ad
+from jaxlike.interpreters import ad, batching
+from jaxlike.interpreters.batching import not_mapped
 from jaxlike.lax import elementwise as ew
 
 __all__ = [
@@ -135,6 +141,46 @@ def _zero_scalar(x):
     return np.zeros((), get_aval(x).dtype)
 
 
+def _insert(seq, i, value):
+    """Returns `seq` as a tuple with `value` inserted at position `i` (a batch axis's entry
+    in a per-dimension param)."""
+    seq = tuple(seq)
+    return seq[:i] + (value,) + seq[i:]
+
+
+def _skip_batch_dim(dims, batch_dim):
+    """Returns operand dimensions `dims` (counted without the batch axis) renumbered for an
+    operand whose batch axis is at `batch_dim`."""
+    return tuple(d + (d >= batch_dim) for d in dims)
+
+
+def _batching_rule(prim):
+    """Returns a decorator registering a batching rule for `prim`, which first checks the
+    operands of one example: a bad argument then fails naming the shapes the user's function
+    sees, not the batched ones."""
+    def register(rule):
+        def checked(vals, dims, **params):
+            avals = []
+            for v, d in zip(vals, dims):
+                aval = get_aval(v)
+                avals.append(aval.update(shape=_without(aval.shape, d)))
+            abstract_eval(prim, avals, params)
+            return rule(vals, dims, **params)
+        batching.primitive_batchers[prim] = checked
+        return rule
+    return register
+
+
+def _without(shape, dim):
+    """Returns `shape` without its batch axis `dim` (`shape` itself when not_mapped)."""
+    return shape if dim is not_mapped else shape[:dim] + shape[dim + 1:]
+
+
+def _batch_size(vals, dims):
+    """Returns the size of the batch axis of the first batched value."""
+    return next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not not_mapped)
+
+
 # ---------------------------------------------------------------------------------------------
 # broadcast_in_dim, broadcast, expand_dims.
 
@@ -184,6 +230,19 @@ def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding)
 
 
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+
+
+@_batching_rule(broadcast_in_dim_p)
+def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions, sharding):
+    # The batch axis goes into the output just before the output dimension of the operand
+    # dimension that follows it (last if none does): increasing broadcast_dimensions stay
+    # increasing, and no transpose is needed.
+    (x,), (b,) = vals, dims
+    out_b = broadcast_dimensions[b] if b < len(broadcast_dimensions) else len(shape)
+    new_dims = tuple(d + (d >= out_b) for d in broadcast_dimensions)
+    return broadcast_in_dim_p.bind(
+        x, shape=_insert(shape, out_b, get_aval(x).shape[b]),
+        broadcast_dimensions=_insert(new_dims, b, out_b), sharding=sharding), out_b
 
 
 def broadcast_in_dim(operand, shape, broadcast_dimensions, *, out_sharding=None):
@@ -253,6 +312,16 @@ def _reshape_transpose(ct, x, *, new_sizes, dimensions, sharding):
 ad.deflinear(reshape_p, _reshape_transpose)
 
 
+@_batching_rule(reshape_p)
+def _reshape_batch(vals, dims, *, new_sizes, dimensions, sharding):
+    # Row-major order must read the batch axis first: reshape's own transpose (`dimensions`)
+    # moves it to the front, so the batched reshape stays one primitive.
+    (x,), (b,) = vals, dims
+    shape = get_aval(x).shape
+    order = tuple(range(len(shape) - 1)) if dimensions is None else dimensions
+    return reshape(x, (shape[b],) + new_sizes, (b,) + _skip_batch_dim(order, b)), 0
+
+
 def reshape(operand, new_sizes, dimensions=None, *, out_sharding=None):
     """Returns `operand` with shape `new_sizes` (same number of elements), read in row-major
     order after transposing it by `dimensions` when given."""
@@ -298,6 +367,14 @@ def _transpose_transpose(ct, x, *, permutation):
 ad.deflinear(transpose_p, _transpose_transpose)
 
 
+@_batching_rule(transpose_p)
+def _transpose_batch(vals, dims, *, permutation):
+    # The batch axis stays where it is; the other axes are permuted around it.
+    (x,), (b,) = vals, dims
+    perm = _insert(_skip_batch_dim(permutation, b), b, b)
+    return transpose_p.bind(x, permutation=perm), b
+
+
 def transpose(operand, permutation):
     """Returns `operand` with its dimensions permuted: output dimension i is operand
     dimension `permutation[i]`."""
@@ -326,6 +403,14 @@ def _squeeze_transpose(ct, x, *, dimensions):
 ad.deflinear(squeeze_p, _squeeze_transpose)
 
 
+@_batching_rule(squeeze_p)
+def _squeeze_batch(vals, dims, *, dimensions):
+    # The batch axis stays; it moves left by the number of removed dimensions before it.
+    (x,), (b,) = vals, dims
+    out = squeeze_p.bind(x, dimensions=_skip_batch_dim(dimensions, b))
+    return out, b - sum(d < b for d in dimensions)
+
+
 def squeeze(array, dimensions):
     """Returns `array` without the size-1 `dimensions` (negative ones count from the end)."""
     shape = _shape(array)
@@ -345,6 +430,12 @@ def _rev_aval(x, *, dimensions):
 
 
 ad.deflinear(rev_p, lambda ct, x, *, dimensions: [rev(ct, dimensions)])
+
+
+@_batching_rule(rev_p)
+def _rev_batch(vals, dims, *, dimensions):
+    (x,), (b,) = vals, dims
+    return rev_p.bind(x, dimensions=_skip_batch_dim(dimensions, b)), b
 
 
 def rev(operand, dimensions):
@@ -371,6 +462,8 @@ def _iota_aval(*, dtype, shape, dimension, sharding):
 
 # No operands, so nothing to differentiate against: the rule only completes the registry.
 ad.defnondiff(iota_p)
+# Nor anything to batch: the batch trace binds a primitive without batched operands as it
+# is, so iota needs no batching rule.
 
 
 def broadcasted_iota(dtype, shape, dimension, *, out_sharding=None):
@@ -429,6 +522,16 @@ def _concatenate_transpose(ct, *xs, dimension):
 
 
 ad.deflinear(concatenate_p, _concatenate_transpose)
+
+
+@_batching_rule(concatenate_p)
+def _concatenate_batch(vals, dims, *, dimension):
+    # The batch axis goes where the first batched operand has it; the other operands are
+    # moved (or broadcast) to match, and the concatenated dimension renumbered around it.
+    b = next(d for d in dims if d is not not_mapped)
+    size = _batch_size(vals, dims)
+    operands = [batching.move_to(v, d, size, b) for v, d in zip(vals, dims)]
+    return concatenate_p.bind(*operands, dimension=dimension + (dimension >= b)), b
 
 
 def concatenate(operands, dimension):
@@ -491,6 +594,24 @@ def _pad_transpose(ct, x, padding_value, *, padding_config):
 ad.deflinear(pad_p, _pad_transpose)
 
 
+@_batching_rule(pad_p)
+def _pad_batch(vals, dims, *, padding_config):
+    x, value = vals
+    x_dim, value_dim = dims
+    if x_dim is not_mapped:
+        x_dim, x = 0, batching.broadcast_batched(x, get_aval(value).shape[0], 0)
+    config = _insert(padding_config, x_dim, (0, 0, 0))
+    if value_dim is not_mapped:
+        return pad_p.bind(x, value, padding_config=config), x_dim
+    # Each example has its own padding value, but pad takes a scalar: pad with zeros, pad a
+    # mask of the operand's elements the same way, and select each example's value outside it.
+    padded = pad_p.bind(x, ew._const(x, 0), padding_config=config)
+    inside = pad_p.bind(broadcast_in_dim(np.asarray(True), get_aval(x).shape, ()),
+                        np.asarray(False), padding_config=config)
+    fill = broadcast_in_dim(value, get_aval(padded).shape, (x_dim,))
+    return ew.select_n(inside, fill, padded), x_dim
+
+
 def pad(operand, padding_value, padding_config):
     """Returns `operand` padded with the scalar `padding_value`: `padding_config` gives each
     dimension's (low, high, interior) padding; negative low/high padding removes elements."""
@@ -544,6 +665,15 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
 ad.deflinear(slice_p, _slice_transpose)
 
 
+@_batching_rule(slice_p)
+def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
+    # The whole batch axis is kept, in place.
+    (x,), (b,) = vals, dims
+    return slice_p.bind(x, start_indices=_insert(start_indices, b, 0),
+                        limit_indices=_insert(limit_indices, b, get_aval(x).shape[b]),
+                        strides=None if strides is None else _insert(strides, b, 1)), b
+
+
 def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 -- JAX's name
     """Returns operand[start:limit:stride] along every dimension (static bounds)."""
     start = _static_ints("slice", "start_indices", start_indices)
@@ -594,6 +724,65 @@ def _check_index_avals(fname, idx_avals, shape):
                             f"{', '.join(str(b) for b in idx_avals)}")
 
 
+# Batching with per-example start indices. Each example reads (or writes) its window at its
+# own offset, which is a gather (scatter); until lax has those, a batched start is applied as
+# a shift of the whole batch: one static shift by 2**j per bit j of the (clamped) start, each
+# kept by the examples whose start has that bit set. That is a few primitives per bit, exact
+# for every dtype (elements are only moved and selected), with derivatives that are moves and
+# selects too; it costs O(log(dim)) passes over the batch instead of one gather.
+
+def _zero_index(indices):
+    """Returns a start index 0 of the indices' dtype (for a batch axis that is kept whole)."""
+    return np.zeros((), get_aval(indices[0]).dtype if indices else np.int32)
+
+
+def _clamped_start(start, limit):
+    """Returns (`start` clamped to [0, limit] as XLA clamps starts, the number of bits of the
+    largest clamped start). `limit` is the dimension minus the window size."""
+    dtype = get_aval(start).dtype
+    limit = min(limit, dtypes.iinfo(dtype).max)  # a start beyond its dtype cannot occur
+    start = ew.clamp(np.zeros((), dtype), start, np.asarray(limit, dtype))
+    return start, limit.bit_length()
+
+
+def _shift_batched(arrays, axis, amounts, nbits, toward_start):
+    """Returns `arrays` (batched at axis 0, all of one shape) shifted along `axis` by the
+    per-example `amounts` (a (batch,) array of integers in [0, 2**nbits)): element
+    i + amounts[b] moves to i when `toward_start`, element i moves to i + amounts[b]
+    otherwise. Places left empty hold zeros."""
+    shape = get_aval(arrays[0]).shape
+    dtype = get_aval(amounts).dtype
+    for j in range(nbits):
+        step = 1 << j
+        has_bit = ew.ne(ew.bitwise_and(amounts, np.asarray(step, dtype)), np.zeros((), dtype))
+        which = broadcast_in_dim(has_bit, shape, (0,))
+        config = [(0, 0, 0)] * len(shape)
+        config[axis] = (-step, step, 0) if toward_start else (step, -step, 0)
+        arrays = [ew.select_n(which, x, pad_p.bind(x, ew._const(x, 0),
+                                                   padding_config=tuple(config)))
+                  for x in arrays]
+    return arrays
+
+
+def _window_starts(indices, index_dims, shape, sizes, batch_size):
+    """Returns (start indices, window shape) of the window of a batch-first operand that
+    holds every example's window: dimensions with unbatched starts are cut to `sizes`, those
+    with per-example starts are kept whole, and so is the batch axis."""
+    zero = _zero_index(indices)
+    starts, window = [zero], [batch_size]
+    for i, d, n, size in zip(indices, index_dims, shape, sizes):
+        starts.append(zero if d is not not_mapped else i)
+        window.append(n if d is not not_mapped else size)
+    return starts, tuple(window)
+
+
+def _per_example_axes(index_dims, shape, sizes):
+    """Returns the dimensions whose starts differ per example and matter (a window as large
+    as its dimension always starts at 0)."""
+    return [a for a, (d, n, size) in enumerate(zip(index_dims, shape, sizes))
+            if d is not not_mapped and size < n]
+
+
 dynamic_slice_p = Primitive("dynamic_slice")
 
 
@@ -623,6 +812,33 @@ def _dynamic_slice_transpose(ct, x, *indices, slice_sizes):
 
 
 ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
+
+
+@_batching_rule(dynamic_slice_p)
+def _dynamic_slice_batch(vals, dims, *, slice_sizes):
+    x, *indices = vals
+    x_dim, *index_dims = dims
+    if all(d is not_mapped for d in index_dims):
+        # One slice for the whole batch: the batch axis is kept whole, in place.
+        n = get_aval(x).shape[x_dim]
+        return dynamic_slice_p.bind(x, *_insert(indices, x_dim, _zero_index(indices)),
+                                    slice_sizes=_insert(slice_sizes, x_dim, n)), x_dim
+    size = _batch_size(vals, dims)
+    shape = _without(get_aval(x).shape, x_dim)
+    starts, window = _window_starts(indices, index_dims, shape, slice_sizes, size)
+    if x_dim is not_mapped:  # cut the window before broadcasting: a smaller broadcast
+        if window[1:] != shape:
+            x = dynamic_slice_p.bind(x, *starts[1:], slice_sizes=window[1:])
+        x = batching.broadcast_batched(x, size, 0)
+    else:
+        x = batching.moveaxis(x, x_dim, 0)
+        if window != get_aval(x).shape:
+            x = dynamic_slice_p.bind(x, *starts, slice_sizes=window)
+    for axis in _per_example_axes(index_dims, shape, slice_sizes):
+        start, nbits = _clamped_start(indices[axis], shape[axis] - slice_sizes[axis])
+        (x,) = _shift_batched([x], 1 + axis, start, nbits, toward_start=True)
+        x = slice_in_dim(x, 0, slice_sizes[axis], axis=1 + axis)
+    return x, 0
 
 
 dynamic_update_slice_p = Primitive("dynamic_update_slice")
@@ -668,6 +884,50 @@ def _dynamic_update_slice_transpose(ct, x, update, *indices):
 
 ad.primitive_jvps[dynamic_update_slice_p] = _dynamic_update_slice_jvp
 ad.primitive_transposes[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+
+
+@_batching_rule(dynamic_update_slice_p)
+def _dynamic_update_slice_batch(vals, dims):
+    x, update, *indices = vals
+    x_dim, update_dim, *index_dims = dims
+    size = _batch_size(vals, dims)
+    if all(d is not_mapped for d in index_dims):
+        # One update for the whole batch, both batched alike, starting at 0 along the batch.
+        b = x_dim if x_dim is not not_mapped else update_dim
+        x = batching.move_to(x, x_dim, size, b)
+        update = batching.move_to(update, update_dim, size, b)
+        return dynamic_update_slice_p.bind(
+            x, update, *_insert(indices, b, _zero_index(indices))), b
+    x = batching.bdim_at_front(x, x_dim, size)
+    update = batching.bdim_at_front(update, update_dim, size)
+    shape, update_shape = get_aval(x).shape[1:], get_aval(update).shape[1:]
+    starts, window = _window_starts(indices, index_dims, shape, update_shape, size)
+    axes = _per_example_axes(index_dims, shape, update_shape)
+    if not axes:
+        return dynamic_update_slice_p.bind(x, update, *starts), 0
+    whole = window == get_aval(x).shape
+    current = x if whole else dynamic_slice_p.bind(x, *starts, slice_sizes=window)
+    update = _place_batched(current, update, [indices[a] for a in axes], axes)
+    return (update if whole else dynamic_update_slice_p.bind(x, update, *starts)), 0
+
+
+def _place_batched(current, update, starts, axes):
+    """Returns `current` (batch first) with each example's `update` written at its own
+    `starts` along `axes` (the dimensions where `update` is smaller; it fits in the others)."""
+    # Grow the update, and a mask of its elements, to the current shape and shift each
+    # example's into place; the current elements are kept outside the mask.
+    shape = get_aval(current).shape
+    inside = broadcast_in_dim(np.asarray(True), get_aval(update).shape, ())
+    for axis, start in zip(axes, starts):
+        n, size = shape[1 + axis], get_aval(update).shape[1 + axis]
+        config = [(0, 0, 0)] * len(shape)
+        config[1 + axis] = (0, n - size, 0)
+        update = pad_p.bind(update, ew._const(update, 0), padding_config=tuple(config))
+        inside = pad_p.bind(inside, np.asarray(False), padding_config=tuple(config))
+        start, nbits = _clamped_start(start, n - size)
+        update, inside = _shift_batched([update, inside], 1 + axis, start, nbits,
+                                        toward_start=False)
+    return ew.select_n(inside, current, update)
 
 
 def _split_indices(start_indices):
