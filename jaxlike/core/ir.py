@@ -267,6 +267,21 @@ def check_jaxpr(jaxpr):
 # ---------------------------------------------------------------------------------------------
 # Evaluation.
 
+def literal_value(literal):
+    """Returns the value to compute with for a Literal. A weakly typed literal must stay weak
+    (`x * 2.0` keeps x's dtype), so it becomes a Python scalar, converted to its dtype if that
+    is not the scalar's default."""
+    if not literal.aval.weak_type:
+        return literal.val
+    from jaxlike.core.avals import get_aval
+    from jaxlike.core.primitive import all_primitives
+    value = literal.val.item()
+    if get_aval(value) == literal.aval:
+        return value
+    return all_primitives["convert_element_type"].bind(
+        value, new_dtype=literal.aval.dtype, weak_type=True, sharding=None)
+
+
 def eval_jaxpr(jaxpr, consts, *args):
     """Evaluates `jaxpr` by binding each equation's primitive under the current trace (so it
     runs eagerly, or is re-staged/transformed); returns the list of outputs."""
@@ -277,7 +292,7 @@ def eval_jaxpr(jaxpr, consts, *args):
         env[v] = x
 
     def read(atom):
-        return atom.val if isinstance(atom, Literal) else env[atom]
+        return literal_value(atom) if isinstance(atom, Literal) else env[atom]
 
     for eqn in jaxpr.eqns:
         outs = eqn.primitive.bind(*map(read, eqn.invars), **eqn.params)

@@ -300,7 +300,7 @@ def backward_pass(jaxpr, consts, args, cotangents):
 
     def read_primal(atom):
         if isinstance(atom, Literal):
-            return atom.val
+            return core.literal_value(atom)
         return UndefinedPrimal(atom.aval) if atom in linear else primal_env[atom]
 
     linear_eqns = []
