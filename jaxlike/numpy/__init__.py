@@ -1,3 +1,17 @@
 """jaxlike.numpy: NumPy's API on jaxlike arrays, traceable and differentiable."""
 from jaxlike.numpy import array_methods as _array_methods  # noqa: F401 -- installs operators
 from jaxlike.numpy.ufuncs import *  # noqa: F401,F403
+from jaxlike.numpy.creation import *  # noqa: F401,F403
+from jaxlike.numpy.shapes import *  # noqa: F401,F403
+from jaxlike.numpy.indexing import *  # noqa: F401,F403
+from jaxlike.numpy.reductions import *  # noqa: F401,F403
+from jaxlike.numpy.contractions import *  # noqa: F401,F403
+from jaxlike.numpy._dtypes import *  # noqa: F401,F403,A004
+
+# numpy's constants.
+newaxis = None
+pi = 3.141592653589793
+e = 2.718281828459045
+inf = float("inf")
+nan = float("nan")
+euler_gamma = 0.5772156649015329

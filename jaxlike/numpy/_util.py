@@ -35,21 +35,33 @@ def promote_dtypes(*args):
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     out = []
     for x in args:
-        if type(x) in _PYTHON_SCALARS and get_aval(x).dtype == dtype:
+        aval = get_aval(x)
+        # Nothing to convert (the common case, checked first because it is the hot path).
+        if aval.dtype == dtype and (aval.weak_type == weak or type(x) in _PYTHON_SCALARS):
             out.append(x)
         else:
             out.append(lax.convert_element_type(x, dtype, weak))
     return out
 
 
+def to_inexact_dtype(dtype):
+    """Returns `dtype` if it is floating or complex, else the float that integers and bools
+    of its width become (JAX 0.10: 64-bit integers give float64, narrower ones and bool give
+    float32, so with x64 on an int32 array's sqrt is float32)."""
+    dtype = np.dtype(dtype)
+    if dtypes.is_float(dtype) or dtypes.is_complex(dtype):
+        return dtype
+    return np.dtype(np.float64 if dtype.itemsize == 8 else np.float32)
+
+
 def promote_to_inexact(*args):
-    """Returns the args promoted together and then to a floating type (ints → default float),
-    as numpy's true-division and transcendental functions do."""
+    """Returns the args promoted together and then to an inexact type (see
+    to_inexact_dtype), as numpy's true-division and transcendental functions do."""
     promoted = promote_dtypes(*args)
     dtype, weak = dtypes.result_type(*promoted, return_weak_type_flag=True)
     if dtypes.is_float(dtype) or dtypes.is_complex(dtype):
         return promoted
-    target = dtypes.default_float_dtype()
+    target = to_inexact_dtype(dtype)
     return [lax.convert_element_type(x, target, weak) for x in promoted]
 
 
