@@ -33,6 +33,8 @@ def apply_primitive(prim, *args, **params):
         function = _functions[key]
     except KeyError:
         function = _functions[key] = _make_function(prim, params)
+        if not params and prim.impl is None:
+            prim.eager_fn = function
     except TypeError:  # an unhashable param: no C++ function, compile without caching
         return _execute(prim, params, args)[0]
     return function(*args)

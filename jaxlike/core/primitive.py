@@ -7,6 +7,8 @@ lives here because every interpreter needs it.
 """
 from jaxlike.core import trace as _trace
 
+_eval_trace = _trace.eval_trace
+
 # name -> Primitive, for the registry tests and the lowering table (keyed by name).
 all_primitives = {}
 abstract_eval_rules = {}
@@ -15,18 +17,26 @@ abstract_eval_rules = {}
 class Primitive:
     """A named operation with `bind(*args, **params)`; rules are registered per interpreter."""
 
-    __slots__ = ("name", "multiple_results", "impl", "__weakref__")
+    __slots__ = ("name", "multiple_results", "impl", "eager_fn", "__weakref__")
 
     def __init__(self, name, multiple_results=False):
         self.name = name
         self.multiple_results = multiple_results
         self.impl = None
+        # The compiled-dispatch function for eager calls without params, installed by
+        # jaxlike.dispatch on first use: the hottest path in eager code skips the trace.
+        self.eager_fn = None
         all_primitives[name] = self
 
     def bind(self, *args, **params):
         """Applies the primitive under the current trace; returns one value, or a list of
         values when `multiple_results`."""
-        return _trace.trace_state.trace.process_primitive(self, args, params)
+        trace = _trace.trace_state.trace
+        if trace is _eval_trace and not params:
+            fn = self.eager_fn
+            if fn is not None:
+                return fn(*args)
+        return trace.process_primitive(self, args, params)
 
     def def_abstract_eval(self, rule):
         """Registers `rule(*avals, **params) -> aval | list[aval]`; returns the rule."""

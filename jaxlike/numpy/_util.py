@@ -3,7 +3,7 @@ import numpy as np
 
 from jaxlike import dtypes, lax
 from jaxlike.core import Tracer, get_aval
-from lowering.backend import ArrayImpl
+from jaxlike.array import ArrayImpl
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 
@@ -121,13 +121,40 @@ def promote_shapes(fun_name, *args):
     return [x if s == () else broadcast_to_shape(x, result) for x, s in zip(args, shapes)]
 
 
+# Dtypes that stand for themselves under promote_to_inexact.
+_INEXACT = frozenset(np.dtype(d) for d in ("float16", "bfloat16", "float32", "float64",
+                                             "complex64", "complex128"))
+
+
+def _needs_no_promotion(args):
+    """Returns True for the common eager cases in which promotion changes nothing: device
+    arrays of one aval, or a device array with a Python scalar whose default dtype is the
+    array's (so it stays a weakly typed scalar). It is a shortcut, not a rule: every other
+    case goes through the full promotion below."""
+    x, y = args
+    tx, ty = type(x), type(y)
+    if tx is ArrayImpl:
+        if ty is ArrayImpl:
+            return x.aval == y.aval
+        return ty in _PYTHON_SCALARS and ty is not bool and get_aval(y).dtype == x.aval.dtype
+    if ty is ArrayImpl and tx in _PYTHON_SCALARS and tx is not bool:
+        return get_aval(x).dtype == y.aval.dtype
+    return False
+
+
 def promote_args(fun_name, *args):
     """Returns the args checked, dtype-promoted and shape-broadcast for an elementwise op."""
+    if len(args) == 2 and _needs_no_promotion(args):
+        return args
     check_arraylike(fun_name, *args)
     return promote_shapes(fun_name, *promote_dtypes(*args))
 
 
 def promote_args_inexact(fun_name, *args):
     """Like promote_args, then promoted to an inexact (floating or complex) dtype."""
+    if len(args) == 1 and type(args[0]) is ArrayImpl and args[0].aval.dtype in _INEXACT:
+        return args
+    if len(args) == 2 and _needs_no_promotion(args) and get_aval(args[0]).dtype in _INEXACT:
+        return args
     check_arraylike(fun_name, *args)
     return promote_shapes(fun_name, *promote_to_inexact(*args))
