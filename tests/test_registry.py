@@ -3,7 +3,7 @@ import pytest
 
 import jaxlike  # noqa: F401 -- registers every primitive and rule
 from jaxlike import core
-from jaxlike.interpreters import ad
+from jaxlike.interpreters import ad, batching
 from lowering import mlir
 
 PRIMITIVES = sorted(core.all_primitives.values(), key=lambda p: p.name)
@@ -15,6 +15,11 @@ NEVER_LOWERED = {"custom_lin"}
 # abstract evaluation rejects an unbound axis name); multi-device lowering arrives with
 # sharding.
 NEVER_LOWERED |= {"psum", "pmax", "pmin", "all_gather", "reduce_scatter", "axis_index"}
+
+# Primitives vmap never needs a batching rule for: iota has no operands (so it is never
+# batched: vmap binds it as is), and custom_lin only exists inside a linearized program,
+# which is transposed (running the user's bwd) rather than evaluated.
+NO_BATCHING_RULE = {"iota", "custom_lin"}
 
 # Primitives linear in (some of) their operands: reverse mode transposes them.
 LINEAR = {
@@ -46,6 +51,13 @@ def test_has_jvp(prim):
     assert prim in ad.primitive_jvps, f"{prim.name} lacks a JVP rule"
 
 
+@pytest.mark.parametrize("prim", [p for p in PRIMITIVES if p.name not in NO_BATCHING_RULE],
+                         ids=lambda p: p.name)
+def test_has_batching_rule(prim):
+    assert (prim in batching.primitive_batchers or prim in batching.axis_primitive_batchers), (
+        f"{prim.name} lacks a batching (vmap) rule")
+
+
 @pytest.mark.parametrize("prim", [p for p in PRIMITIVES if p.name in LINEAR],
                          ids=lambda p: p.name)
 def test_linear_primitives_have_transposes(prim):
@@ -54,3 +66,8 @@ def test_linear_primitives_have_transposes(prim):
 
 def test_linear_list_names_real_primitives():
     assert LINEAR <= set(core.all_primitives), LINEAR - set(core.all_primitives)
+
+
+def test_no_batching_rule_list_names_real_primitives():
+    assert NO_BATCHING_RULE <= set(core.all_primitives), (
+        NO_BATCHING_RULE - set(core.all_primitives))

@@ -14,8 +14,9 @@ user-facing function; the shared shape/dtype rules come first. As in JAX:
 Each primitive's derivative rules (JVP, and transpose for the linear ones) follow its
 definition; they keep JAX's conventions (ties of max/min split the tangent, abs'(0) = 1,
 non-conjugating transposes for complex values) and sum the cotangents of broadcast operands
-back to their shapes. The lowering rules live in lowering/elementwise.py, keyed by the same
-names.
+back to their shapes. Their batching (vmap) rules follow: one primitive for the whole
+batch, keeping the batch axis where it is whenever the operands allow. The lowering rules
+live in lowering/elementwise.py, keyed by the same names.
 """
 import builtins
 import enum
@@ -26,9 +27,10 @@ from functools import partial
 import numpy as np
 
 from jaxlike import dtypes, tree_util
-from jaxlike.core import Literal, Primitive, ShapedArray, get_aval
+from jaxlike.core import Literal, Primitive, ShapedArray, abstract_eval, get_aval
 from jaxlike.core.ir import param_printers
-from jaxlike.interpreters import ad
+from jaxlike.interpreters import ad, batching
+from jaxlike.interpreters.batching import not_mapped
 from jaxlike.interpreters import partial_eval as pe
 
 # ---------------------------------------------------------------------------------------------
@@ -339,6 +341,73 @@ def _defnondiff(*prims):
 
 
 # ---------------------------------------------------------------------------------------------
+# Helpers for the batching (vmap) rules, which follow each group's derivative rules. Unary
+# primitives keep the batch axis where it is (their params never depend on the shape); n-ary
+# ones keep it when every batched operand has it at one place and the others are rank 0, and
+# otherwise move it to the front (batching.broadcast_batcher). N-ary rules first check the
+# operands of one example: vmap(f) then fails exactly when f would (batched shapes may
+# broadcast where one example's do not, e.g. ranks (3,) and (2, 3)), naming f's shapes.
+
+def _example_avals(vals, dims):
+    """Returns the avals of one example of the batched operands `vals`."""
+    avals = []
+    for v, d in zip(vals, dims):
+        aval = get_aval(v)
+        if d is not not_mapped:
+            aval = aval.update(shape=aval.shape[:d] + aval.shape[d + 1:])
+        avals.append(aval)
+    return avals
+
+
+def _batcher(prim, rule):
+    """Registers `rule` as prim's batching rule, behind a check of one example's operands."""
+    def checked(vals, dims, **params):
+        abstract_eval(prim, _example_avals(vals, dims), params)
+        return rule(vals, dims, **params)
+    batching.primitive_batchers[prim] = checked
+
+
+def _vectorized(*prims):
+    """Registers the batching rules of unary elementwise primitives."""
+    for prim in prims:
+        batching.vectorized_batcher(prim)
+
+
+def _broadcasting(*prims):
+    """Registers the batching rules of n-ary elementwise primitives whose operands broadcast
+    (rank 0, size-1 axes)."""
+    for prim in prims:
+        _batcher(prim, batching.broadcast_batcher(prim))
+
+
+def _align_exact(vals, dims, full):
+    """Returns (batch dim of the result, operands) for a primitive whose operands at indices
+    `full` must have the result's exact shape while the others may also be rank 0 (select_n,
+    clamp): the batch axis stays where the first batched full-shape operand has it, an
+    unbatched rank-0 operand stays rank 0, and any other operand is broadcast or moved."""
+    size = next(get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not not_mapped)
+    avals = _example_avals(vals, dims)
+    shape = avals[full[0]].shape
+    # The batch axis of a full-shape operand, else that of a full-rank `which` or bound.
+    order = list(full) + [i for i in range(len(vals)) if i not in full]
+    dim = next((dims[i] for i in order
+                if dims[i] is not not_mapped and avals[i].ndim == len(shape)), 0)
+    operands = []
+    for i, (v, d, aval) in enumerate(zip(vals, dims, avals)):
+        if d is not_mapped and i not in full and not aval.shape:
+            operands.append(v)
+        elif d is not_mapped:
+            operands.append(batching.broadcast_batched(v, size, dim))
+        elif aval.ndim == len(shape):
+            operands.append(batching.moveaxis(v, d, dim))
+        else:  # one rank-0 value per example, against full-shape operands
+            from jaxlike.lax import structural  # structural builds on this module
+            operands.append(structural.broadcast_in_dim(
+                v, shape[:dim] + (size,) + shape[dim:], (dim,)))
+    return dim, operands
+
+
+# ---------------------------------------------------------------------------------------------
 # Unary arithmetic.
 
 neg_p = unop("neg", _num)
@@ -391,6 +460,8 @@ for _prim, _jvp in {
     cbrt_p: lambda t, out, x: mul(t, mul(_const(x, 1 / 3), integer_pow(out, -2))),
 }.items():
     _defjvp(_prim, _jvp)
+_vectorized(neg_p, sign_p, floor_p, ceil_p, round_p, is_finite_p, abs_p, square_p, sqrt_p,
+            rsqrt_p, cbrt_p, integer_pow_p, reduce_precision_p)
 
 
 class RoundingMethod(enum.IntEnum):
@@ -577,6 +648,9 @@ def _atan2_denominator(x, y):
 # atan2(x, y) is the angle of the point (y, x): d/dx = y / r², d/dy = -x / r².
 _defjvp(atan2_p, lambda t, out, x, y: mul(t, div(y, _atan2_denominator(x, y))),
         lambda t, out, x, y: mul(t, div(neg(x), _atan2_denominator(x, y))))
+_vectorized(exp_p, exp2_p, log_p, log1p_p, expm1_p, logistic_p, sin_p, cos_p, tan_p, asin_p,
+            acos_p, atan_p, sinh_p, cosh_p, tanh_p, asinh_p, acosh_p, atanh_p)
+_broadcasting(atan2_p)
 
 
 def exp(x, *, accuracy=None):
@@ -715,6 +789,8 @@ _defjvp(lgamma_p, lambda t, out, x: mul(t, digamma(x)))
 _defjvp(digamma_p, lambda t, out, x: mul(t, polygamma(_one(x), x)))
 _defjvp(polygamma_p, _polygamma_jvp_m,
         lambda t, out, m, x: mul(t, polygamma(add(m, _one(m)), x)))
+_vectorized(erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p)
+_broadcasting(polygamma_p)  # m is often a rank-0 order against a batched x
 
 
 def erf(x):
@@ -827,6 +903,7 @@ def _pow_jvp_x(t, out, x, y):
 
 # d/dy x^y = log(x) x^y, taken as 0 where x = 0 (JAX's convention).
 _defjvp(pow_p, _pow_jvp_x, lambda t, out, x, y: mul(t, mul(log(_replace_zero(x)), out)))
+_broadcasting(add_p, sub_p, mul_p, div_p, rem_p, max_p, min_p, nextafter_p, pow_p)
 
 
 def add(x, y):
@@ -898,6 +975,7 @@ le_p = compare_op("le", _ordered)
 gt_p = compare_op("gt", _ordered)
 ge_p = compare_op("ge", _ordered)
 _defnondiff(eq_p, ne_p, lt_p, le_p, gt_p, ge_p)
+_broadcasting(eq_p, ne_p, lt_p, le_p, gt_p, ge_p)
 
 
 def eq(x, y):
@@ -944,6 +1022,9 @@ population_count_p = unop("population_count", _int)
 clz_p = unop("clz", _int)
 _defnondiff(not_p, and_p, or_p, xor_p, shift_left_p, shift_right_logical_p,
             shift_right_arithmetic_p, population_count_p, clz_p)
+_vectorized(not_p, population_count_p, clz_p)
+_broadcasting(and_p, or_p, xor_p, shift_left_p, shift_right_logical_p,
+              shift_right_arithmetic_p)
 
 
 def bitwise_not(x):
@@ -1032,6 +1113,8 @@ def _conj_transpose(ct, x, *, input_dtype):
 
 
 ad.deflinear(conj_p, _conj_transpose)
+_vectorized(real_p, imag_p, conj_p)
+_broadcasting(complex_p)
 
 
 def real(x):
@@ -1107,6 +1190,15 @@ ad.primitive_jvps[select_n_p] = _select_n_jvp
 ad.primitive_transposes[select_n_p] = _select_n_transpose
 
 
+def _select_n_batch(vals, dims):
+    # The cases must have one shape (no size-1 broadcasting); `which` may stay rank 0.
+    dim, operands = _align_exact(vals, dims, full=tuple(range(1, len(vals))))
+    return select_n_p.bind(*operands), dim
+
+
+_batcher(select_n_p, _select_n_batch)
+
+
 def select_n(which, *cases):
     """Returns, elementwise, cases[which]: `which` is bool (False picks cases[0], True
     cases[1]) or integer in [0, len(cases)), scalar or of the cases' common shape."""
@@ -1145,6 +1237,15 @@ _defjvp(clamp_p,
         lambda t, out, lo, x, hi: _where(bitwise_and(gt(lo, x), lt(lo, hi)), t, x),
         lambda t, out, lo, x, hi: _where(bitwise_and(gt(x, lo), lt(x, hi)), t, x),
         lambda t, out, lo, x, hi: _where(lt(hi, x), t, x))
+
+
+def _clamp_batch(vals, dims):
+    # The bounds may stay rank 0 (the usual scalar bounds); otherwise they take x's shape.
+    dim, operands = _align_exact(vals, dims, full=(1,))
+    return clamp_p.bind(*operands), dim
+
+
+_batcher(clamp_p, _clamp_batch)
 
 
 def clamp(min, x, max):  # noqa: A002 -- JAX's argument names
@@ -1211,6 +1312,7 @@ def _convert_transpose(ct, x, *, new_dtype, weak_type, sharding=None):
 
 ad.primitive_jvps[convert_element_type_p] = _convert_jvp
 ad.primitive_transposes[convert_element_type_p] = _convert_transpose
+_vectorized(convert_element_type_p)
 
 
 def _fold_convert(x, *, new_dtype, weak_type, sharding=None):
@@ -1283,6 +1385,19 @@ bitcast_convert_type_p.def_abstract_eval(_bitcast_aval)
 _defnondiff(bitcast_convert_type_p)
 
 
+def _bitcast_batch(vals, dims, *, new_dtype):
+    # A narrower dtype adds a trailing axis and a wider one consumes the last axis, which
+    # must then not be the batch axis (the example check guarantees the example has one).
+    (x,), (dim,) = vals, dims
+    aval = get_aval(x)
+    if np.dtype(new_dtype).itemsize > aval.dtype.itemsize and dim == aval.ndim - 1:
+        x, dim = batching.moveaxis(x, dim, 0), 0
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), dim
+
+
+_batcher(bitcast_convert_type_p, _bitcast_batch)
+
+
 def bitcast_convert_type(operand, new_dtype):
     """Returns `operand`'s bits reinterpreted as `new_dtype`. A narrower new dtype adds a
     trailing axis (f32[3] -> u8[3,4]); a wider one consumes it (u8[3,4] -> f32[3])."""
@@ -1293,6 +1408,7 @@ def bitcast_convert_type(operand, new_dtype):
 stop_gradient_p.def_abstract_eval(lambda x: x)
 stop_gradient_p.def_impl(lambda x: x)
 _defnondiff(stop_gradient_p)
+_vectorized(stop_gradient_p)
 
 
 def stop_gradient(x):
