@@ -93,6 +93,7 @@ def _partial_in_argnums(fun, args, nums, kwargs):
         for i, v in zip(nums, dyn):
             full[i] = v
         return fun(*full, **kwargs)
+    partial_fun.__name__ = _fun_name(fun)
     return partial_fun
 
 
@@ -115,7 +116,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     store = {}
     flat_t = [t if not (isinstance(t, np.ndarray) and t.dtype == dtypes.float0)
               else Zero(ad.tangent_aval(get_aval(p))) for p, t in zip(flat_p, flat_t)]
-    outs, touts = ad.jvp_flat(_flatten_fun(fun, tree_p, store, has_aux), flat_p, flat_t)
+    outs, touts = ad.jvp_flat(_flatten_fun(fun, tree_p, store, has_aux), flat_p, flat_t,
+                              origin=f"jvp({_fun_name(fun)})")
     out_tree = store["out_tree"]
     primals_out = tree_util.tree_unflatten(out_tree, [_to_array(o) for o in outs])
     tangents_out = tree_util.tree_unflatten(out_tree, [_instantiate(t) for t in touts])
@@ -129,7 +131,8 @@ def linearize(fun, *primals, has_aux=False):
     `primals` by running the stored linear program (no re-tracing of `fun`)."""
     flat_p, in_tree = tree_util.tree_flatten(primals)
     store = {}
-    outs, linear, _ = ad.linearize_flat(_flatten_fun(fun, in_tree, store, has_aux), flat_p)
+    outs, linear, _ = ad.linearize_flat(_flatten_fun(fun, in_tree, store, has_aux), flat_p,
+                                        origin=f"linearize({_fun_name(fun)})")
     out_tree = store["out_tree"]
 
     def f_jvp(*tangents):
@@ -156,7 +159,8 @@ def vjp(fun, *primals, has_aux=False):
     cotangent per primal (a pullback); with `has_aux`, also the aux data."""
     flat_p, in_tree = tree_util.tree_flatten(primals)
     store = {}
-    outs, linear, _ = ad.linearize_flat(_flatten_fun(fun, in_tree, store, has_aux), flat_p)
+    outs, linear, _ = ad.linearize_flat(_flatten_fun(fun, in_tree, store, has_aux), flat_p,
+                                        origin=f"vjp/grad({_fun_name(fun)})")
     out_tree = store["out_tree"]
     out_avals = [get_aval(o) for o in outs]
     primal_avals = [get_aval(p) for p in flat_p]
@@ -263,90 +267,100 @@ def _ones_like(tree):
 # ---------------------------------------------------------------------------------------------
 # Jacobians and Hessians.
 
-def _std_basis(aval):
-    size = int(np.prod(aval.shape, dtype=np.int64))
-    return np.eye(size, dtype=aval.dtype).reshape((size,) + aval.shape)
+def _std_basis(avals):
+    """Returns one array per aval: together the rows of an identity matrix over all their
+    elements, shaped (total size,) + aval.shape."""
+    from jaxlike import numpy as jnp
+    sizes = [int(np.prod(a.shape, dtype=np.int64)) for a in avals]
+    total = sum(sizes)
+    dtype = dtypes.result_type(*[a.dtype for a in avals]) if avals else np.float32
+    eye = np.eye(total, dtype=dtype)
+    parts, start = [], 0
+    for aval, size in zip(avals, sizes):
+        block = eye[:, start:start + size].reshape((total,) + aval.shape).astype(aval.dtype)
+        parts.append(jnp.asarray(block))
+        start += size
+    return parts
+
+
+def _split_last(x, avals, leading_shape):
+    """Splits the last axis of `x` by the sizes of `avals`; returns the pieces reshaped to
+    leading_shape + aval.shape."""
+    from jaxlike import lax
+    pieces, start = [], 0
+    last = get_aval(x).ndim - 1
+    for aval in avals:
+        size = int(np.prod(aval.shape, dtype=np.int64))
+        piece = lax.slice_in_dim(x, start, start + size, axis=last)
+        pieces.append(piece.reshape(tuple(leading_shape) + aval.shape))
+        start += size
+    return pieces
 
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
-    """Returns a function computing the Jacobian of `fun` by forward mode: for an input of
-    shape S and an output of shape T, an array of shape T + S (pytrees nest accordingly)."""
+    """Returns a function computing the Jacobian of `fun` by forward mode (one vmapped JVP
+    over the standard basis of the inputs): for an input of shape S and an output of shape
+    T, an array of shape T + S (pytrees nest accordingly)."""
+    from jaxlike.vmap_api import vmap
+
     @functools.wraps(fun)
     def jac_fun(*args, **kwargs):
-        from jaxlike import numpy as jnp
         nums = _argnums_checked(fun, argnums, len(args), "jacfwd")
         dyn = tuple(args[i] for i in nums)
         f = _partial_in_argnums(fun, args, nums, kwargs)
         flat_in, in_tree = tree_util.tree_flatten(dyn)
         in_avals = [get_aval(x) for x in flat_in]
-        columns = []  # one per input leaf: list over basis vectors of output trees
-        for k, aval in enumerate(in_avals):
-            per_basis = []
-            for e in _std_basis(aval):
-                tangents = [e if j == k else np.zeros(a.shape, a.dtype)
-                            for j, a in enumerate(in_avals)]
-                out = jvp(f, dyn, tuple(tree_util.tree_unflatten(in_tree, tangents)),
-                          has_aux=has_aux)
-                per_basis.append(out)
-            columns.append(per_basis)
-        first = columns[0][0] if columns and columns[0] else jvp(f, dyn, dyn, has_aux=has_aux)
-        out_tree = tree_util.tree_structure(first[0])
+        basis = tree_util.tree_unflatten(in_tree, _std_basis(in_avals))
 
-        def jac_for_leaf(k):
-            aval = in_avals[k]
-            touts = [tree_util.tree_leaves(c[1]) for c in columns[k]]
-            outs = []
-            for j, o in enumerate(tree_util.tree_leaves(first[0])):
-                oshape = get_aval(o).shape
-                stacked = jnp.stack([t[j] for t in touts], axis=-1) if touts else \
-                    jnp.zeros(oshape + (0,), get_aval(o).dtype)
-                outs.append(stacked.reshape(oshape + aval.shape))
-            return outs
+        def push(tangents):
+            return jvp(f, dyn, tangents, has_aux=has_aux)
 
-        per_leaf = [jac_for_leaf(k) for k in range(len(in_avals))]
-        jac = _assemble(out_tree, in_tree, per_leaf, isinstance(argnums, int))
-        return (jac, first[2]) if has_aux else jac
+        out_axes = (None, -1, None) if has_aux else (None, -1)
+        result = vmap(push, in_axes=0, out_axes=out_axes)(basis)
+        y, jac_t = result[0], result[1]
+        out_leaves, out_tree = tree_util.tree_flatten(y)
+        per_out = [_split_last(j, in_avals, get_aval(o).shape)
+                   for o, j in zip(out_leaves, tree_util.tree_leaves(jac_t))]
+        jac = _assemble(out_tree, in_tree, per_out, isinstance(argnums, int))
+        return (jac, result[2]) if has_aux else jac
     return jac_fun
 
 
-def _assemble(out_tree, in_tree, per_leaf, single_argnum):
-    """Returns the Jacobian pytree: output structure outside, input structure inside."""
-    n_out = out_tree.num_leaves
+def _assemble(out_tree, in_tree, per_out, single_argnum):
+    """Returns the Jacobian pytree: output structure outside, input structure inside;
+    `per_out[j][k]` is the block for output leaf j and input leaf k."""
     out_leaves = []
-    for j in range(n_out):
-        inner = tree_util.tree_unflatten(in_tree, [per_leaf[k][j] for k in range(len(per_leaf))])
+    for blocks in per_out:
+        inner = tree_util.tree_unflatten(in_tree, blocks)
         out_leaves.append(inner[0] if single_argnum else inner)
     return tree_util.tree_unflatten(out_tree, out_leaves)
 
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
-    """Returns a function computing the Jacobian of `fun` by reverse mode: for an input of
-    shape S and an output of shape T, an array of shape T + S (pytrees nest accordingly)."""
+    """Returns a function computing the Jacobian of `fun` by reverse mode (one vmapped VJP
+    over the standard basis of the outputs): for an input of shape S and an output of shape
+    T, an array of shape T + S (pytrees nest accordingly)."""
+    from jaxlike.vmap_api import vmap
+
     @functools.wraps(fun)
     def jac_fun(*args, **kwargs):
-        from jaxlike import numpy as jnp
         nums = _argnums_checked(fun, argnums, len(args), "jacrev")
         dyn = tuple(args[i] for i in nums)
         result = vjp(_partial_in_argnums(fun, args, nums, kwargs), *dyn, has_aux=has_aux)
-        ans, f_vjp = result[0], result[1]
-        flat_out, out_tree = tree_util.tree_flatten(ans)
-        out_avals = [get_aval(o) for o in flat_out]
+        y, pullback = result[0], result[1]
+        out_leaves, out_tree = tree_util.tree_flatten(y)
+        out_avals = [get_aval(o) for o in out_leaves]
         flat_in, in_tree = tree_util.tree_flatten(dyn)
         in_avals = [get_aval(x) for x in flat_in]
-        per_leaf = [[None] * len(flat_out) for _ in in_avals]
-        for j, aval in enumerate(out_avals):
-            rows = []
-            for e in _std_basis(aval):
-                cts = [e if i == j else np.zeros(a.shape, a.dtype)
-                       for i, a in enumerate(out_avals)]
-                rows.append(tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(out_tree, cts))))
-            for k, in_aval in enumerate(in_avals):
-                if rows:
-                    stacked = jnp.stack([r[k] for r in rows])
-                else:
-                    stacked = jnp.zeros((0,) + in_aval.shape, in_aval.dtype)
-                per_leaf[k][j] = stacked.reshape(aval.shape + in_aval.shape)
-        jac = _assemble(out_tree, in_tree, per_leaf, isinstance(argnums, int))
+        basis = tree_util.tree_unflatten(out_tree, _std_basis(out_avals))
+        rows = tree_util.tree_leaves(vmap(pullback)(basis))  # per input: (M,) + in_shape
+        per_out = [[None] * len(in_avals) for _ in out_avals]
+        for k, (r, in_aval) in enumerate(zip(rows, in_avals)):
+            flat = r.reshape((r.shape[0], -1)).T  # (in size, M)
+            for j, block in enumerate(_split_last(flat, out_avals, (flat.shape[0],))):
+                axes = tuple(range(1, block.ndim)) + (0,)
+                per_out[j][k] = block.transpose(axes).reshape(out_avals[j].shape + in_aval.shape)
+        jac = _assemble(out_tree, in_tree, per_out, isinstance(argnums, int))
         return (jac, result[2]) if has_aux else jac
     return jac_fun
 

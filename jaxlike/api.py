@@ -209,7 +209,8 @@ class JitWrapped:
         if cached is not None:
             return cached
         out_store = []
-        closed = pe.trace_to_jaxpr(self._flat_fun(in_tree, static, out_store), avals)
+        closed = pe.trace_to_jaxpr(self._flat_fun(in_tree, static, out_store), avals,
+                                   origin=f"jit({self._name})")
         jaxpr, consts = pe.convert_constvars_to_invars(closed)
         result = (jaxpr, consts, out_store[0])
         if not any(isinstance(c, Tracer) for c in consts):

@@ -150,7 +150,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             out_leaves, store["out_tree"] = tree_util.tree_flatten(fun(*a, **k))
             return out_leaves
 
-        outs, dims = batching.batch_flat(flat, leaves, axes, size, axis_name)
+        outs, dims = batching.batch_flat(flat, leaves, axes, size, axis_name,
+                                         origin=f"vmap({_fun_name(fun)})")
         out_tree = store["out_tree"]
         out_spec = _broadcast_prefix(out_axes, out_tree, "out_axes", fun)
         results = []

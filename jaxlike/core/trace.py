@@ -17,11 +17,12 @@ from jaxlike import errors
 class Trace:
     """Base class: a way of processing primitives."""
 
-    __slots__ = ("is_alive", "parent", "__weakref__")
+    __slots__ = ("is_alive", "parent", "origin", "__weakref__")
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, origin=None):
         self.is_alive = True
         self.parent = parent
+        self.origin = origin  # e.g. "jit(loss)": named in escaped-tracer errors
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
@@ -168,8 +169,10 @@ class Tracer:
 
 def escaped_tracer_error(tracer):
     """Returns the UnexpectedTracerError for a tracer used after its transformation ended."""
+    origin = getattr(tracer._trace, "origin", None)
+    created = f" It was created while tracing {origin}." if origin else ""
     return errors.UnexpectedTracerError(
-        f"Encountered an unexpected tracer: {tracer!r}.\n"
+        f"Encountered an unexpected tracer: {tracer!r}.{created}\n"
         "A function transformed by jit, grad, vmap or similar saved one of its traced "
         "intermediate values outside its own scope (in a global, a list or an attribute), and "
         "that value was used after the transformation finished. Return the value from the "

@@ -87,7 +87,15 @@ primitive_transposes[add_any_p] = _add_any_transpose
 
 def _register_add_any_batcher():
     from jaxlike.interpreters import batching
-    batching.broadcast_batcher(add_any_p)
+
+    # Both operands get the full batched shape: add_any's output takes its first operand's
+    # aval, and an unbatched rank-0 cotangent (e.g. a seed 1.0) may meet a batched one.
+    def rule(vals, dims):
+        size = next(get_aval(v).shape[d] for v, d in zip(vals, dims)
+                    if d is not batching.not_mapped)
+        return add_any_p.bind(*(batching.bdim_at_front(v, d, size)
+                                for v, d in zip(vals, dims))), 0
+    batching.primitive_batchers[add_any_p] = rule
 
 
 _register_add_any_batcher()
@@ -207,11 +215,12 @@ class JVPTrace(Trace):
         return JVPTracer(self, primal, tangent)
 
 
-def jvp_flat(fun, primals, tangents):
+def jvp_flat(fun, primals, tangents, origin=None):
     """Runs `fun(*args) -> list` in forward mode; returns (primal outputs, tangent outputs),
     tangents as arrays or Zero."""
     parent = core.current_trace()
     trace = JVPTrace(parent)
+    trace.origin = origin
     try:
         with set_current_trace(trace):
             ins = [trace.wrap(p, t) for p, t in zip(primals, tangents)]
@@ -225,7 +234,7 @@ def jvp_flat(fun, primals, tangents):
 # ---------------------------------------------------------------------------------------------
 # Linearization: forward mode with the tangent program staged.
 
-def linearize_flat(fun, primals):
+def linearize_flat(fun, primals, origin=None):
     """Linearizes `fun(*args) -> list` at `primals`.
 
     Returns (primal outputs, linear ClosedJaxpr from input tangents to output tangents,
@@ -234,6 +243,7 @@ def linearize_flat(fun, primals):
     parent = core.current_trace()
     tangent_trace = pe.StagingTrace(parent, forward_known=True)
     trace = JVPTrace(parent, rule_trace=tangent_trace)
+    trace.origin = tangent_trace.origin = origin
     try:
         tangent_args = [tangent_trace.new_arg(tangent_aval(get_aval(p))) for p in primals]
         with set_current_trace(trace):

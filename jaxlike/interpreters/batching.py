@@ -202,9 +202,10 @@ def find_axis(name):
                     f"axis_name={name!r}.")
 
 
-def batch_flat(fun, vals, dims, axis_size, axis_name=None):
+def batch_flat(fun, vals, dims, axis_size, axis_name=None, origin=None):
     """Runs `fun(*args) -> list` on batched inputs; returns (output values, output dims)."""
     trace = BatchTrace(core.current_trace(), AxisData(axis_size, axis_name))
+    trace.origin = origin
     try:
         with set_current_trace(trace):
             outs = fun(*[trace.wrap(v, d) for v, d in zip(vals, dims)])

@@ -119,10 +119,11 @@ class StagingTrace(Trace):
         return ClosedJaxpr(jaxpr, self.consts)
 
 
-def trace_to_jaxpr(fun, in_avals):
+def trace_to_jaxpr(fun, in_avals, origin=None):
     """Traces `fun(*tracers)` (a function of flat arrays returning a flat list) with inputs of
     the given avals; returns the ClosedJaxpr. Constants it closed over are its consts."""
     trace = StagingTrace(core.current_trace())
+    trace.origin = origin
     try:
         with core.set_current_trace(trace):
             args = [trace.new_arg(a) for a in in_avals]
