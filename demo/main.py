@@ -15,44 +15,60 @@ EXAMPLES = os.path.join(HERE, "..", "..", "shared", "examples")
 
 
 def init_mlp(sizes, seed=0):
-    """Returns MLP parameters [(W, b), ...] with scaled normal weights (numpy RNG)."""
+    """Returns MLP parameters [(W, b), ...] with He-scaled normal weights (numpy RNG)."""
     rng = np.random.default_rng(seed)
-    return [(jnp.asarray(rng.normal(size=(m, n)).astype(np.float32) / np.sqrt(m)),
+    return [(jnp.asarray(rng.normal(size=(m, n)).astype(np.float32) * np.sqrt(2.0 / m)),
              jnp.zeros(n)) for m, n in zip(sizes[:-1], sizes[1:])]
 
 
-def mlp(params, x):
-    """Returns the MLP's output for a batch x."""
+def log_softmax(logits):
+    """Returns log(softmax(logits)) along the last axis, computed stably."""
+    shifted = logits - jnp.max(logits, axis=-1, keepdims=True)
+    return shifted - jnp.log(jnp.sum(jnp.exp(shifted), axis=-1, keepdims=True))
+
+
+def predict(params, x):
+    """Returns the log-probabilities the MLP assigns to each class."""
     for w, b in params[:-1]:
-        x = jnp.tanh(x @ w + b)
+        x = jnp.maximum(x @ w + b, 0.0)
     w, b = params[-1]
-    return x @ w + b
+    return log_softmax(x @ w + b)
 
 
-def loss(params, x, y):
-    """Returns the mean squared error of the MLP on (x, y)."""
-    return jnp.mean((mlp(params, x) - y) ** 2)
+def loss(params, x, labels_onehot):
+    """Returns the mean softmax cross-entropy on a batch."""
+    return -jnp.mean(jnp.sum(predict(params, x) * labels_onehot, axis=-1))
 
 
 @jax.jit
-def sgd_step(params, x, y, lr=0.1):
+def sgd_step(params, x, y, lr=0.02):
     """Returns (updated params, loss) after one SGD step: one compiled XLA program."""
     value, grads = jax.value_and_grad(loss)(params, x, y)
-    new = jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
-    return new, value
+    return [(w - lr * gw, b - lr * gb) for (w, b), (gw, gb) in zip(params, grads)], value
 
 
-def train():
-    rng = np.random.default_rng(1)
-    x = rng.uniform(-1, 1, size=(256, 2)).astype(np.float32)
-    y = (np.sin(3 * x[:, :1]) * np.cos(2 * x[:, 1:])).astype(np.float32)
-    params = init_mlp([2, 32, 32, 1])
+def synthetic_digits(n, seed=1):
+    """Returns (images, one-hot labels): 10 noisy prototype 'digits' of 784 pixels."""
+    rng = np.random.default_rng(seed)
+    prototypes = rng.normal(size=(10, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, size=n)
+    images = prototypes[labels] + 1.5 * rng.normal(size=(n, 784)).astype(np.float32)
+    return images, np.eye(10, dtype=np.float32)[labels]
+
+
+def train(steps=300, batch=128):
+    images, labels = synthetic_digits(4096)
+    params = init_mlp([784, 512, 512, 10])
     start = time.perf_counter()
-    for step in range(301):
-        params, value = sgd_step(params, x, y)
+    for step in range(steps + 1):
+        i = (step * batch) % len(images)
+        params, value = sgd_step(params, images[i:i + batch], labels[i:i + batch])
         if step % 100 == 0:
-            print(f"step {step:3d}  loss {float(value):.5f}")
-    print(f"trained 301 jit-compiled SGD steps in {time.perf_counter() - start:.2f} s")
+            print(f"step {step:3d}  loss {float(value):.4f}")
+    accuracy = float(jnp.mean(jnp.argmax(predict(params, images), -1) ==
+                              jnp.argmax(labels, -1)))
+    print(f"trained an MLP 784-512-512-10 for {steps + 1} jit-compiled SGD steps in "
+          f"{time.perf_counter() - start:.2f} s; training accuracy {accuracy:.3f}")
 
 
 def run_seeds():
@@ -87,7 +103,7 @@ def run_seeds():
 
 
 if __name__ == "__main__":
-    print("== a jit-compiled training loop (an MLP fitting sin(3x)cos(2y)) ==")
+    print("== a jit-compiled training loop (an MLP classifying synthetic digits) ==")
     train()
     print("\n== the seed programs, compared with JAX's output ==")
     failed = run_seeds()
