@@ -56,6 +56,17 @@ def _flat(fun, in_tree, store):
     return flat
 
 
+def _stage(fun, nondiff_argnums, args):
+    """Traces `fun` on the differentiable args; returns (nondiff args, flat diff args, their
+    tree, the call jaxpr (consts made leading inputs), its consts, the output tree)."""
+    nondiff, diff = _split_nondiff(args, nondiff_argnums)
+    leaves, in_tree = tree_util.tree_flatten(diff)
+    store = {}
+    flat = _flat(lambda *d: fun(*_merge_nondiff(nondiff_argnums, nondiff, d)), in_tree, store)
+    call_jaxpr, consts = _trace_call(flat, leaves)
+    return nondiff, leaves, in_tree, call_jaxpr, consts, store["out_tree"]
+
+
 def _check_closed_over_tangents(name, const_tangents):
     if any(type(t) is not Zero for t in const_tangents):
         raise TypeError(
@@ -138,13 +149,8 @@ class custom_jvp:  # noqa: N801 -- JAX's name
         args = _resolve_args(self.fun, args, kwargs)
         if core.trace_state.trace is core.eval_trace:
             return self.fun(*args)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_util.tree_flatten(diff)
-        store = {}
-        fun = _flat(lambda *d: self.fun(*_merge_nondiff(self.nondiff_argnums, nondiff, d)),
-                    in_tree, store)
-        call_jaxpr, consts = _trace_call(fun, leaves)
-        out_tree = store["out_tree"]
+        nondiff, leaves, in_tree, call_jaxpr, consts, out_tree = _stage(
+            self.fun, self.nondiff_argnums, args)
         jvp = _flat_jvp(self.jvp, self.nondiff_argnums, nondiff, in_tree, out_tree, name)
         outs = custom_jvp_call_p.bind(*consts, *leaves, call_jaxpr=call_jaxpr, jvp=jvp,
                                       num_consts=len(consts),
@@ -259,13 +265,8 @@ class custom_vjp:  # noqa: N801 -- JAX's name
         args = _resolve_args(self.fun, args, kwargs)
         if core.trace_state.trace is core.eval_trace:
             return self.fun(*args)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_util.tree_flatten(diff)
-        store = {}
-        fun = _flat(lambda *d: self.fun(*_merge_nondiff(self.nondiff_argnums, nondiff, d)),
-                    in_tree, store)
-        call_jaxpr, consts = _trace_call(fun, leaves)
-        out_tree = store["out_tree"]
+        nondiff, leaves, in_tree, call_jaxpr, consts, out_tree = _stage(
+            self.fun, self.nondiff_argnums, args)
         fwd, bwd = self._flat_rules(nondiff, in_tree, out_tree, name)
         outs = custom_vjp_call_p.bind(*consts, *leaves, call_jaxpr=call_jaxpr, fwd=fwd, bwd=bwd,
                                       num_consts=len(consts), name=name)
