@@ -8,7 +8,8 @@ transposition. The inner jaxpr never has consts: they are made leading arguments
 import functools
 
 from jaxlike import core
-from jaxlike.core import ClosedJaxpr, Jaxpr, Literal, Primitive, get_aval, set_current_trace
+from jaxlike.core import (ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Primitive, Var, get_aval,
+                          set_current_trace)
 from jaxlike.interpreters import ad
 from jaxlike.interpreters import partial_eval as pe
 from jaxlike.interpreters.ad import Zero
@@ -77,11 +78,20 @@ def partial_eval_jaxpr(jaxpr, in_unknowns):
     unknown = {v for v, u in zip(jaxpr.invars, in_unknowns) if u}
     known_eqns, unknown_eqns = [], []
     for eqn in jaxpr.eqns:
-        if any(not isinstance(a, Literal) and a in unknown for a in eqn.invars):
+        eqn_unknowns = [not isinstance(a, Literal) and a in unknown for a in eqn.invars]
+        if not any(eqn_unknowns):
+            known_eqns.append(eqn)
+        elif eqn.primitive is jit_p and not all(eqn_unknowns):
+            # A nested jit is split too: its known outputs (primals computed inside a jitted
+            # function) must stay known, not become part of the linear program.
+            known_eqn, unknown_eqn, eqn_out_unknowns = _split_jit_eqn(eqn, eqn_unknowns)
+            known_eqns.append(known_eqn)
+            if unknown_eqn.outvars:
+                unknown_eqns.append(unknown_eqn)
+            unknown.update(v for v, u in zip(eqn.outvars, eqn_out_unknowns) if u)
+        else:
             unknown_eqns.append(eqn)
             unknown.update(eqn.outvars)
-        else:
-            known_eqns.append(eqn)
     out_unknowns = [not isinstance(v, Literal) and v in unknown for v in jaxpr.outvars]
     residuals, seen = [], set()
     for eqn in unknown_eqns:
@@ -95,6 +105,21 @@ def partial_eval_jaxpr(jaxpr, in_unknowns):
     unknown_jaxpr = Jaxpr([], residuals + [v for v, u in zip(jaxpr.invars, in_unknowns) if u],
                           [v for v, u in zip(jaxpr.outvars, out_unknowns) if u], unknown_eqns)
     return known, unknown_jaxpr, out_unknowns, len(residuals)
+
+
+def _split_jit_eqn(eqn, in_unknowns):
+    """Returns (known jit equation, unknown jit equation, out_unknowns) for a jit equation
+    with some unknown inputs; the known one also outputs the residuals the unknown one takes."""
+    known, unknown, out_unknowns, n_res = partial_eval_jaxpr(eqn.params["jaxpr"].jaxpr,
+                                                             in_unknowns)
+    residuals = [Var(v.aval) for v in known.outvars[len(known.outvars) - n_res:]]
+    known_eqn = JaxprEqn(jit_p, [a for a, u in zip(eqn.invars, in_unknowns) if not u],
+                         [v for v, u in zip(eqn.outvars, out_unknowns) if not u] + residuals,
+                         dict(eqn.params, jaxpr=ClosedJaxpr(known, [])))
+    unknown_eqn = JaxprEqn(jit_p, residuals + [a for a, u in zip(eqn.invars, in_unknowns) if u],
+                           [v for v, u in zip(eqn.outvars, out_unknowns) if u],
+                           dict(eqn.params, jaxpr=ClosedJaxpr(unknown, [])))
+    return known_eqn, unknown_eqn, out_unknowns
 
 
 def _jit_partial_eval(trace, args, params):
@@ -151,11 +176,12 @@ ad.primitive_transposes[jit_p] = functools.partial(call_transpose, jit_p)
 
 def call_batcher(prim):
     """Registers the vmap rule of a call-like primitive: it stays one call, of the batched
-    inner jaxpr (all outputs batched along axis 0)."""
+    inner jaxpr (outputs that depend on batched inputs batched along axis 0)."""
     def rule(axis_data, vals, dims, *, jaxpr, name, **params):
         from jaxlike.interpreters import batching
         batched, consts, out_dims = batching.batch_jaxpr(jaxpr, axis_data.size, dims,
-                                                         axis_data.name)
+                                                         axis_data.name,
+                                                         force_out_batched=False)
         outs = prim.bind(*consts, *vals, jaxpr=batched, name=name, **params)
         return outs, out_dims
     from jaxlike.interpreters import batching

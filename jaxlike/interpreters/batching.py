@@ -215,10 +215,12 @@ def batch_flat(fun, vals, dims, axis_size, axis_name=None, origin=None):
     return [v for v, _ in pairs], [d for _, d in pairs]
 
 
-def batch_jaxpr(closed, axis_size, in_dims, axis_name=None, out_dims_dst=0):
-    """Returns (ClosedJaxpr computing `closed` on batched inputs whose batch axes are at
-    `in_dims`, consts made leading inputs; its consts; output batch dims). Outputs are
-    batched at `out_dims_dst` (every output is batched)."""
+def batch_jaxpr(closed, axis_size, in_dims, axis_name=None, out_dims_dst=0,
+                force_out_batched=True):
+    """Returns (jaxpr computing `closed` on batched inputs whose batch axes are at `in_dims`,
+    with consts made leading inputs; those consts; the output batch dims). Batched outputs
+    have their batch axis at `out_dims_dst`; with `force_out_batched` every output is
+    batched, otherwise outputs that do not depend on a batched input stay unbatched."""
     from jaxlike.interpreters import partial_eval as pe
     in_avals = []
     for aval, d in zip(closed.in_avals, in_dims):
@@ -228,14 +230,17 @@ def batch_jaxpr(closed, axis_size, in_dims, axis_name=None, out_dims_dst=0):
             shape = list(aval.shape)
             shape.insert(d, axis_size)
             in_avals.append(aval.update(shape=tuple(shape)))
+    out_dims = []
 
     def batched(*args):
         outs, dims = batch_flat(
             lambda *xs: core.eval_jaxpr(closed.jaxpr, closed.consts, *xs), args, in_dims,
             axis_size, axis_name)
-        return [move_to(o, d, axis_size, out_dims_dst) for o, d in zip(outs, dims)]
+        out_dims[:] = [out_dims_dst if force_out_batched or d is not not_mapped else not_mapped
+                       for d in dims]
+        return [o if dst is not_mapped else move_to(o, d, axis_size, dst)
+                for o, d, dst in zip(outs, dims, out_dims)]
 
     traced = pe.trace_to_jaxpr(batched, in_avals)
     jaxpr, consts = pe.convert_constvars_to_invars(traced)
-    return jaxpr, consts, [out_dims_dst] * len(closed.out_avals)
-
+    return jaxpr, consts, list(out_dims)
