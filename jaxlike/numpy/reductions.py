@@ -130,6 +130,12 @@ def _sum_or_prod(name, a, axis, dtype, out, keepdims, initial, where, promote_in
     dtype = _user_dtype(dtype) or _sum_dtype(get_aval(a).dtype, promote_integers)
     # lax has no boolean sum or product; for booleans they are `or` and `and`.
     reducer, identity, combine = ops[_kind(dtype) == "bool"]
+    compute = _upcast_half(dtype)
+    if compute != dtype:
+        # As in JAX, half-precision sums and products accumulate in float32.
+        result = _reduce(name, a, axis, keepdims, where, initial, dtype=compute,
+                         reducer=reducer, identity=identity, combine=combine)
+        return lax.convert_element_type(result, dtype, weak_type=False)
     return _reduce(name, a, axis, keepdims, where, initial, dtype=dtype, reducer=reducer,
                    identity=identity, combine=combine)
 
