@@ -43,6 +43,19 @@ class TracerArrayConversionError(JaxlikeTypeError):
             "jaxlike.numpy equivalent (jnp.sin instead of np.sin), or compute it outside jit.")
 
 
+class NonConcreteBooleanIndexError(IndexError):
+    """A boolean mask that is not concrete (traced by jit, vmap, grad...) was used as an
+    index: the result's shape would depend on the mask's values."""
+
+    def __init__(self, aval_str):
+        super().__init__(
+            f"Array boolean indices must be concrete; got {aval_str}\n"
+            "x[mask] has as many elements as the mask has True values, which is not known "
+            "while tracing. Use jnp.where(mask, x, fill) to keep x's shape, or "
+            "jnp.nonzero(mask, size=N, fill_value=...) (also jnp.where(mask, size=N)) for at "
+            "most N selected positions, then index with those.")
+
+
 class UnexpectedTracerError(Exception):
     """A tracer escaped the transformation that created it and was used afterwards."""
 

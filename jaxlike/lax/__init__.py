@@ -4,3 +4,5 @@ from jaxlike.lax.elementwise import abs, max, min  # noqa: F401,A004
 from jaxlike.lax.structural import *  # noqa: F401,F403
 from jaxlike.lax.reductions import *  # noqa: F401,F403
 from jaxlike.lax.parallel import *  # noqa: F401,F403
+from jaxlike.lax.sorting import sort, sort_key_val, sort_p  # noqa: F401
+from jaxlike.lax.slicing import *  # noqa: F401,F403

@@ -4,6 +4,7 @@ from jaxlike.numpy.ufuncs import *  # noqa: F401,F403
 from jaxlike.numpy.creation import *  # noqa: F401,F403
 from jaxlike.numpy.shapes import *  # noqa: F401,F403
 from jaxlike.numpy.indexing import *  # noqa: F401,F403
+from jaxlike.numpy.indexing_ops import *  # noqa: F401,F403
 from jaxlike.numpy.reductions import *  # noqa: F401,F403
 from jaxlike.numpy.contractions import *  # noqa: F401,F403
 from jaxlike.numpy._dtypes import *  # noqa: F401,F403,A004

@@ -130,6 +130,8 @@ class _ArrayOperators:
             x = jnp.real(x)  # as numpy (and JAX) do, dropping the imaginary part
         return lax.convert_element_type(x, dtype)
 
+    at = property(lambda self: indexing._IndexUpdateHelper(self),
+                  doc="Indexed updates: x.at[idx].set(y), .add(y), .get(), ... return new arrays.")
     T = property(lambda self: jnp.transpose(self), doc="The array with its axes reversed.")
     mT = property(lambda self: jnp.matrix_transpose(self),
                   doc="The array with its last two axes swapped.")
