@@ -243,9 +243,10 @@ def _check_grad_input(fun, index, leaf, holomorphic, allow_int):
 def _check_scalar_output(fun, ans, holomorphic):
     leaves = tree_util.tree_leaves(ans)
     if len(leaves) != 1 or get_aval(leaves[0]).shape != ():
-        shape = get_aval(leaves[0]).shape if len(leaves) == 1 else f"a pytree of {len(leaves)}"
+        what = (f"shape {get_aval(leaves[0]).shape} and dtype {get_aval(leaves[0]).dtype.name}"
+                if len(leaves) == 1 else f"a pytree of {len(leaves)} arrays")
         raise TypeError(f"Gradient only defined for scalar-output functions; the output of "
-                        f"{_fun_name(fun)} had shape: {shape}. Use jacrev / jacobian for "
+                        f"{_fun_name(fun)} has {what}. Use jacrev / jacobian (or vjp) for "
                         "non-scalar outputs, or reduce the output (e.g. with .sum()).")
     dtype = get_aval(leaves[0]).dtype
     if not holomorphic and not dtypes.is_float(dtype):

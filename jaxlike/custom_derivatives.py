@@ -237,6 +237,11 @@ def _custom_lin_transpose(cts, *args, num_res, res_tree, bwd, out_avals, in_aval
     residuals = tree_util.tree_unflatten(res_tree, args[:num_res])
     cts = [ad.instantiate_zeros(c) for c in cts]
     cts_in = bwd(residuals, cts)
+    for ct, aval in zip(cts_in, in_avals):
+        if ct is not None and get_aval(ct).shape != aval.shape:
+            raise ValueError(f"custom_vjp bwd rule of {name} returned a cotangent of shape "
+                             f"{get_aval(ct).shape} for an argument of shape {aval.shape}; "
+                             "each cotangent must have its argument's shape.")
     cts_in = [Zero(aval) if c is None else c for c, aval in zip(cts_in, in_avals)]
     return [None] * num_res + cts_in
 
@@ -300,11 +305,16 @@ class custom_vjp:  # noqa: N801 -- JAX's name
                 raise TypeError(f"custom_vjp bwd rule of {name} returned {len(result)} "
                                 f"cotangents for {n_args} differentiable argument(s).")
             flat = []
-            for sub_tree, ct_arg in zip(in_tree.children(), result):
+            for i, (sub_tree, ct_arg) in enumerate(zip(in_tree.children(), result)):
                 if ct_arg is None:
                     flat.extend([None] * sub_tree.num_leaves)
-                else:
-                    flat.extend(tree_util.tree_leaves(ct_arg, is_leaf=lambda x: x is None))
+                    continue
+                leaves, tree = tree_util.tree_flatten(ct_arg, is_leaf=lambda x: x is None)
+                if tree != sub_tree and len(leaves) != sub_tree.num_leaves:
+                    raise TypeError(f"custom_vjp bwd rule of {name} returned a cotangent of "
+                                    f"structure {tree} for argument {i}, whose structure is "
+                                    f"{sub_tree}.")
+                flat.extend(leaves)
             return flat
         return fwd, bwd
 

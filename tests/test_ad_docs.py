@@ -190,3 +190,26 @@ def test_mlp_training_loss_falls():
         losses.append(float(value))
     assert losses[-1] < 0.5 * losses[0]
     assert sgd_step._cache_size() == 1  # one compiled program for every step
+
+
+def test_custom_vjp_bwd_shape_and_structure_errors():
+    @jax.custom_vjp
+    def f(x):
+        return x * 2
+
+    f.defvjp(lambda x: (x * 2, None), lambda res, g: (jnp.ones(5),))
+    with pytest.raises(ValueError, match="bwd rule of f.*shape"):
+        jax.grad(lambda x: jnp.sum(f(x)))(jnp.ones(3))
+
+    @jax.custom_vjp
+    def g(p):
+        return p["a"] * 2
+
+    g.defvjp(lambda p: (p["a"] * 2, None), lambda res, ct: ((ct, ct),))
+    with pytest.raises(TypeError, match="bwd rule of g.*structure"):
+        jax.grad(g)({"a": 1.0})
+
+
+def test_grad_of_nonscalar_names_shape_and_dtype():
+    with pytest.raises(TypeError, match=r"shape \(3,\) and dtype float32.*jacrev"):
+        jax.grad(lambda x: x * 2)(jnp.ones(3))

@@ -82,3 +82,16 @@ def test_grad_matches_finite_differences_and_jvp(steps, seed):
         np.testing.assert_allclose(np.asarray(jit_gx), np.asarray(gx), rtol=1e-10, atol=1e-12)
     finally:
         config.update("jax_enable_x64", False)
+
+
+@settings(max_examples=5)
+@given(program, st.integers(0, 2**16))
+def test_check_grads_second_order(steps, seed):
+    from jaxlike.config import config
+    from jaxlike.test_util import check_grads
+    config.update("jax_enable_x64", True)
+    try:
+        x, y = inputs(seed, np.float64)
+        check_grads(build(steps), (x, y), order=2, modes=("fwd", "rev"), atol=1e-4, rtol=1e-4)
+    finally:
+        config.update("jax_enable_x64", False)
