@@ -8,8 +8,7 @@ transposition. The inner jaxpr never has consts: they are made leading arguments
 import functools
 
 from jaxlike import core
-from jaxlike.core import (ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Primitive, Var, get_aval,
-                          set_current_trace)
+from jaxlike.core import Primitive, get_aval, set_current_trace
 from jaxlike.interpreters import ad
 from jaxlike.interpreters import partial_eval as pe
 from jaxlike.interpreters.ad import Zero
@@ -70,75 +69,23 @@ ad.primitive_jvps[jit_p] = functools.partial(call_jvp, jit_p)
 # ---------------------------------------------------------------------------------------------
 # Partial evaluation: the known part runs now (as a jit), the unknown part is recorded.
 
-def partial_eval_jaxpr(jaxpr, in_unknowns):
-    """Splits `jaxpr` (no consts) by which inputs are unknown.
-
-    Returns (known jaxpr: known inputs -> known outputs + residuals, unknown jaxpr:
-    residuals + unknown inputs -> unknown outputs, out_unknowns, number of residuals)."""
-    unknown = {v for v, u in zip(jaxpr.invars, in_unknowns) if u}
-    known_eqns, unknown_eqns = [], []
-    for eqn in jaxpr.eqns:
-        eqn_unknowns = [not isinstance(a, Literal) and a in unknown for a in eqn.invars]
-        if not any(eqn_unknowns):
-            known_eqns.append(eqn)
-        elif eqn.primitive is jit_p and not all(eqn_unknowns):
-            # A nested jit is split too: its known outputs (primals computed inside a jitted
-            # function) must stay known, not become part of the linear program.
-            known_eqn, unknown_eqn, eqn_out_unknowns = _split_jit_eqn(eqn, eqn_unknowns)
-            known_eqns.append(known_eqn)
-            if unknown_eqn.outvars:
-                unknown_eqns.append(unknown_eqn)
-            unknown.update(v for v, u in zip(eqn.outvars, eqn_out_unknowns) if u)
-        else:
-            unknown_eqns.append(eqn)
-            unknown.update(eqn.outvars)
-    out_unknowns = [not isinstance(v, Literal) and v in unknown for v in jaxpr.outvars]
-    residuals, seen = [], set()
-    for eqn in unknown_eqns:
-        for a in eqn.invars:
-            if not isinstance(a, Literal) and a not in unknown and a not in seen:
-                seen.add(a)
-                residuals.append(a)
-    known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns) if not u]
-    known = Jaxpr([], [v for v, u in zip(jaxpr.invars, in_unknowns) if not u],
-                  known_outs + residuals, known_eqns)
-    unknown_jaxpr = Jaxpr([], residuals + [v for v, u in zip(jaxpr.invars, in_unknowns) if u],
-                          [v for v, u in zip(jaxpr.outvars, out_unknowns) if u], unknown_eqns)
-    return known, unknown_jaxpr, out_unknowns, len(residuals)
-
-
-def _split_jit_eqn(eqn, in_unknowns):
-    """Returns (known jit equation, unknown jit equation, out_unknowns) for a jit equation
-    with some unknown inputs; the known one also outputs the residuals the unknown one takes."""
-    known, unknown, out_unknowns, n_res = partial_eval_jaxpr(eqn.params["jaxpr"].jaxpr,
-                                                             in_unknowns)
-    residuals = [Var(v.aval) for v in known.outvars[len(known.outvars) - n_res:]]
-    known_eqn = JaxprEqn(jit_p, [a for a, u in zip(eqn.invars, in_unknowns) if not u],
-                         [v for v, u in zip(eqn.outvars, out_unknowns) if not u] + residuals,
-                         dict(eqn.params, jaxpr=ClosedJaxpr(known, [])))
-    unknown_eqn = JaxprEqn(jit_p, residuals + [a for a, u in zip(eqn.invars, in_unknowns) if u],
-                           [v for v, u in zip(eqn.outvars, out_unknowns) if u],
-                           dict(eqn.params, jaxpr=ClosedJaxpr(unknown, [])))
-    return known_eqn, unknown_eqn, out_unknowns
-
-
 def _jit_partial_eval(trace, args, params):
-    jaxpr, name = params["jaxpr"], params["name"]
+    # Split the callee by which operands are known (nested jits and control flow split by
+    # their own rules), run the known call now and record the unknown call.
     unknowns = [trace.is_own(x) for x in args]
-    known, unknown, out_unknowns, n_res = partial_eval_jaxpr(jaxpr.jaxpr, unknowns)
+    split = pe.partial_eval_jaxpr(params["jaxpr"], unknowns)
     known_args = [x for x, u in zip(args, unknowns) if not u]
     with set_current_trace(trace.parent):
-        known_outs = jit_p.bind(*known_args, **dict(params, jaxpr=ClosedJaxpr(known, []),
-                                                    name=name))
+        known_outs = jit_p.bind(*split.known_consts, *known_args,
+                                **dict(params, jaxpr=split.known))
+    n_res = len(split.residual_avals)
     n_known_out = len(known_outs) - n_res
     residuals = known_outs[n_known_out:]
     unknown_args = list(residuals) + [x for x, u in zip(args, unknowns) if u]
-    atoms = [trace.to_atom(x) for x in unknown_args]
-    unknown_closed = ClosedJaxpr(unknown, [])
-    tracers = trace.record(jit_p, atoms, unknown_closed.out_avals,
-                           dict(params, jaxpr=unknown_closed, name=name))
+    tracers = trace.record(jit_p, [trace.to_atom(x) for x in unknown_args],
+                           split.unknown.out_avals, dict(params, jaxpr=split.unknown))
     known_iter, unknown_iter = iter(known_outs[:n_known_out]), iter(tracers)
-    return [next(unknown_iter) if u else next(known_iter) for u in out_unknowns]
+    return [next(unknown_iter) if u else next(known_iter) for u in split.out_unknowns]
 
 
 pe.partial_eval_rules[jit_p] = _jit_partial_eval

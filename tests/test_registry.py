@@ -28,7 +28,7 @@ LINEAR = {
     "dynamic_slice", "dynamic_update_slice", "dot_general", "select_n", "real", "imag",
     "complex", "conj", "reduce_precision", "jit", "checkpoint", "custom_jvp_call",
     "custom_vjp_call", "custom_lin", "gather", "scatter-add", "scatter-sub", "scatter-mul",
-    "scatter",
+    "scatter", "cond", "scan",
 }
 
 

@@ -157,15 +157,35 @@ class _Namer:
         return f"{self(var)}:{var.aval.str_short()}"
 
 
-def _format_param(value, namer, indent):
-    if isinstance(value, ClosedJaxpr):
-        value = value.jaxpr
-    if isinstance(value, Jaxpr):
-        return pp_jaxpr(value, namer, indent + 4)
+_WIDTH = 80  # JAX prints an inner jaxpr on one line when it fits in this width
+
+
+def _pp_inner_jaxpr(jaxpr, namer, indent, column):
+    # A jaxpr param starting at `column`: `{ lambda ; a:f32[]. let b:f32[] = sin a in (b,) }`
+    # when that fits in the width, else one equation per line below `indent`.
+    if isinstance(jaxpr, ClosedJaxpr):
+        jaxpr = jaxpr.jaxpr
+    consts = " ".join(namer.binder(v) for v in jaxpr.constvars)
+    args = " ".join(namer.binder(v) for v in jaxpr.invars)
+    eqns = [pp_eqn(e, namer, 0) for e in jaxpr.eqns]
+    if not any("\n" in e for e in eqns):
+        outs = ", ".join(namer(v) for v in jaxpr.outvars)
+        comma = "," if len(jaxpr.outvars) == 1 else ""
+        line = f"{{ lambda {consts}; {args}. let {'; '.join(eqns)} in ({outs}{comma}) }}"
+        if column + len(line) <= _WIDTH:
+            return line
+    return pp_jaxpr(jaxpr, namer, indent)
+
+
+def _format_param(value, namer, indent, column=0):
+    if isinstance(value, (Jaxpr, ClosedJaxpr)):
+        return _pp_inner_jaxpr(value, namer, indent + 2, column)
     if isinstance(value, np.dtype):
         return value.name
     if isinstance(value, tuple) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
-        return "(" + ", ".join(_format_param(v, namer, indent) for v in value) + ")"
+        pad = " " * (indent + 4)
+        items = [pad + _pp_inner_jaxpr(v, namer, indent + 4, indent + 4) for v in value]
+        return "(\n" + "\n".join(items) + f"\n{' ' * (indent + 2)})"
     if callable(value) and hasattr(value, "__name__"):
         return value.__name__
     return str(value)
@@ -195,7 +215,7 @@ def pp_eqn(eqn, namer, indent):
     pad = " " * (indent + 2)
     lines = [f"{outs} = {name}["]
     for k, v in items:
-        lines.append(f"{pad}{k}={_format_param(v, namer, indent)}")
+        lines.append(f"{pad}{k}={_format_param(v, namer, indent, indent + 3 + len(k))}")
     lines.append(f"{' ' * indent}] {ins}")
     return "\n".join(lines)
 

@@ -164,3 +164,60 @@ def dce_closed_jaxpr(closed):
     keep = set(jaxpr.constvars)
     consts = [c for v, c in zip(closed.jaxpr.constvars, closed.consts) if v in keep]
     return ClosedJaxpr(jaxpr, consts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting a jaxpr by which inputs are known (used by the partial-evaluation rules of call
+# and control-flow primitives).
+
+def _pick(values, flags, keep=True):
+    return [v for v, f in zip(values, flags) if bool(f) == keep]
+
+
+def _merge(flags, when_true, when_false):
+    t, f = iter(when_true), iter(when_false)
+    return [next(t) if flag else next(f) for flag in flags]
+
+
+class Split:
+    """A jaxpr split by partial evaluation (see `partial_eval_jaxpr`)."""
+
+    __slots__ = ("known", "known_consts", "out_unknowns", "residual_avals", "unknown")
+
+    def __init__(self, known, known_consts, unknown, out_unknowns, residual_avals):
+        self.known = known  # const-free: known consts + known inputs -> known outputs + residuals
+        self.known_consts = known_consts  # values of the known jaxpr's leading inputs
+        self.unknown = unknown  # const-free: residuals + unknown inputs -> unknown outputs
+        self.out_unknowns = out_unknowns
+        self.residual_avals = residual_avals
+
+
+def partial_eval_jaxpr(closed, in_unknowns, ensure_out_unknowns=None):
+    """Splits a const-free jaxpr by which inputs are unknown, by evaluating it with known
+    inputs staged into one jaxpr and unknown ones into another (a partial-evaluation trace):
+    nested `cond`, `scan`, `while` and `jit` equations are split by their own rules, so
+    their known parts stay known. Outputs flagged in `ensure_out_unknowns` are made unknown
+    (a known value is then passed through as a residual). Returns a `Split`."""
+    known_trace = StagingTrace(core.current_trace())
+    unknown_trace = StagingTrace(known_trace, forward_known=True)
+    try:
+        with core.set_current_trace(known_trace):
+            known_in = [known_trace.new_arg(a) for a, uk in zip(closed.in_avals, in_unknowns)
+                        if not uk]
+            unknown_in = [unknown_trace.new_arg(a) for a, uk in zip(closed.in_avals, in_unknowns)
+                          if uk]
+            with core.set_current_trace(unknown_trace):
+                outs = core.eval_jaxpr(closed.jaxpr, closed.consts,
+                                       *_merge(in_unknowns, unknown_in, known_in))
+            ensure = ensure_out_unknowns or [False] * len(outs)
+            out_uk = [unknown_trace.is_own(o) or e for o, e in zip(outs, ensure)]
+            unknown = unknown_trace.finish(_pick(outs, out_uk))
+            known = known_trace.finish(_pick(outs, out_uk, False) + unknown.consts)
+    finally:
+        unknown_trace.invalidate()
+        known_trace.invalidate()
+    unknown, residuals = convert_constvars_to_invars(unknown)
+    known, known_consts = convert_constvars_to_invars(known)
+    return Split(known, known_consts, unknown, out_uk, [get_aval(r) for r in residuals])
+
+
