@@ -131,6 +131,9 @@ if __name__ == "__main__":
     train()
     print("\n== whole epochs inside one lax.scan ==")
     train_epochs()
+    print("\n== a small CNN (two conv + max-pool layers, dense head) ==")
+    from cnn import train_cnn
+    train_cnn()
     print("\n== the seed programs, compared with JAX's output ==")
     failed = run_seeds()
     print(f"\n{'all seed programs match' if not failed else f'{len(failed)} seed program(s) differ'}")

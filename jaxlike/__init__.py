@@ -13,6 +13,8 @@ from jaxlike.custom_derivatives import custom_jvp, custom_vjp
 from jaxlike.checkpoint import checkpoint, remat, checkpoint_policies
 from jaxlike.vmap_api import vmap
 from jaxlike import lax, numpy  # noqa: F401
+from jaxlike import random  # noqa: F401
+from jaxlike import nn  # noqa: F401
 from jaxlike import errors  # noqa: F401
 
 __version__ = "0.1.0"
@@ -21,4 +23,5 @@ __all__ = ["config", "Array", "jit", "make_jaxpr", "eval_shape", "ShapeDtypeStru
            "device_put", "device_get", "block_until_ready", "process_index", "process_count",
            "jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev", "jacobian",
            "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat",
-           "checkpoint_policies", "vmap", "lax", "numpy", "tree_util", "tree", "errors"]
+           "checkpoint_policies", "vmap", "lax", "numpy", "random", "nn", "tree_util", "tree",
+           "errors"]

@@ -9,7 +9,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from lowering import ad, call, elementwise, structural, reductions  # noqa: F401 -- registers rules
-from lowering import sorting  # noqa: F401
+from lowering import prng, sorting  # noqa: F401
 from lowering import slicing  # noqa: F401
 from lowering import control_flow  # noqa: F401
+from lowering import windowed, convolution  # noqa: F401
 from lowering.mlir import rules  # noqa: F401

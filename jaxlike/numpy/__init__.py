@@ -8,6 +8,7 @@ from jaxlike.numpy.indexing_ops import *  # noqa: F401,F403
 from jaxlike.numpy.reductions import *  # noqa: F401,F403
 from jaxlike.numpy.contractions import *  # noqa: F401,F403
 from jaxlike.numpy._dtypes import *  # noqa: F401,F403,A004
+from jaxlike.numpy.signal import *  # noqa: F401,F403
 
 # numpy's constants.
 newaxis = None
