@@ -9,6 +9,9 @@ from jaxlike.numpy.reductions import *  # noqa: F401,F403
 from jaxlike.numpy.contractions import *  # noqa: F401,F403
 from jaxlike.numpy._dtypes import *  # noqa: F401,F403,A004
 from jaxlike.numpy.signal import *  # noqa: F401,F403
+from jaxlike.numpy.sorting import *  # noqa: F401,F403
+from jaxlike.numpy.math_extra import *  # noqa: F401,F403
+from jaxlike.numpy import fft  # noqa: F401 -- jnp.fft.fft, ...
 
 # numpy's constants.
 newaxis = None
