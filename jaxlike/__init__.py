@@ -16,6 +16,7 @@ from jaxlike import lax, numpy  # noqa: F401
 from jaxlike import random  # noqa: F401
 from jaxlike import nn  # noqa: F401
 from jaxlike import errors  # noqa: F401
+from jaxlike import scipy  # noqa: F401
 
 __version__ = "0.1.0"
 __all__ = ["config", "Array", "jit", "make_jaxpr", "eval_shape", "ShapeDtypeStruct", "devices",

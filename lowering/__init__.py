@@ -14,4 +14,5 @@ from lowering import slicing  # noqa: F401
 from lowering import control_flow  # noqa: F401
 from lowering import fft, cumulative, sorting_extra  # noqa: F401
 from lowering import windowed, convolution  # noqa: F401
+from lowering import linalg  # noqa: F401
 from lowering.mlir import rules  # noqa: F401

@@ -29,7 +29,7 @@ LINEAR = {
     "complex", "conj", "reduce_precision", "jit", "checkpoint", "custom_jvp_call",
     "custom_vjp_call", "custom_lin", "gather", "scatter-add", "scatter-sub", "scatter-mul",
     "scatter", "cond", "scan", "reduce_window_sum", "conv_general_dilated",
-    "select_and_scatter_add", "select_and_gather_add",
+    "select_and_scatter_add", "select_and_gather_add", "triangular_solve",
 }
 
 

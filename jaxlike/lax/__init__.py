@@ -12,3 +12,4 @@ from jaxlike.lax.cumulative import *  # noqa: F401,F403
 from jaxlike.lax.sorting_extra import *  # noqa: F401,F403
 from jaxlike.lax.windowed import *  # noqa: F401,F403
 from jaxlike.lax.convolution import *  # noqa: F401,F403
+from jaxlike.lax import linalg  # noqa: F401 -- lax.linalg.cholesky, ...

@@ -12,6 +12,7 @@ from jaxlike.numpy.signal import *  # noqa: F401,F403
 from jaxlike.numpy.sorting import *  # noqa: F401,F403
 from jaxlike.numpy.math_extra import *  # noqa: F401,F403
 from jaxlike.numpy import fft  # noqa: F401 -- jnp.fft.fft, ...
+from jaxlike.numpy import linalg  # noqa: F401 -- jnp.linalg.solve, ...
 
 # numpy's constants.
 newaxis = None
