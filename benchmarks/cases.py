@@ -48,15 +48,16 @@ def _batch_size(loop, budget_s=0.02):
         n *= 2
 
 
-def _per_call_samples(loop, samples):
-    # `loop(n)` makes n calls and waits for the last result; returns microseconds per call.
-    n = _batch_size(loop)
+def _per_call_samples(loop, samples, budget_s=0.02, scale=1e6):
+    # `loop(n)` makes n calls and waits for the last result; returns the time per call
+    # (microseconds by default; scale=1e3 for milliseconds) over batches of ~`budget_s`.
+    n = _batch_size(loop, budget_s)
     gc.collect()
     out = []
     for _ in range(samples):
         start = time.perf_counter()
         loop(n)
-        out.append((time.perf_counter() - start) / n * 1e6)
+        out.append((time.perf_counter() - start) / n * scale)
     return out
 
 
@@ -165,22 +166,123 @@ def case_trace_lower(samples):
     return out, "ms"
 
 
+def _loop_ms(loop, samples):
+    # Milliseconds per call of `loop` (as in _per_call_samples), over ~50 ms batches.
+    return _per_call_samples(loop, samples, budget_s=0.05, scale=1e3)
+
+
+def _per_call_ms(fun, samples):
+    # `fun()` returns a result, waited for after each call; milliseconds per call.
+    def loop(n):
+        for _ in range(n):
+            jax.block_until_ready(fun())
+    return _loop_ms(loop, samples)
+
+
 def case_mlp_forward(samples):
     params = _mlp_params([512, 512, 512, 10])
     x = _f32((256, 512))
     forward = jax.jit(_mlp)
     jax.block_until_ready(forward(params, x))
+    return _per_call_ms(lambda: forward(params, x), samples), "ms"
+
+
+# ---------------------------------------------------------------------------------------------
+# (f) an MLP training step, `jit(value_and_grad(loss))` + SGD, and its first call.
+
+MLP_STEP_SIZES = [784, 512, 512, 10]
+MLP_STEP_BATCH = 128
+
+
+def _log_softmax(logits):
+    # Written with jnp ops, the maximum held constant for the derivative (it cancels out).
+    shifted = logits - jax.lax.stop_gradient(jnp.max(logits, axis=-1, keepdims=True))
+    return shifted - jnp.log(jnp.sum(jnp.exp(shifted), axis=-1, keepdims=True))
+
+
+def _cross_entropy(params, x, labels):
+    # labels: one-hot rows; the mean softmax cross-entropy over the batch.
+    return -jnp.mean(jnp.sum(labels * _log_softmax(_mlp(params, x)), axis=-1))
+
+
+def _make_train_step(learning_rate=0.01):
+    # A new function object each time, so no framework finds it in a trace cache.
+    def step(params, x, labels):
+        loss, grads = jax.value_and_grad(_cross_entropy)(params, x, labels)
+        new = [(w - learning_rate * gw, b - learning_rate * gb)
+               for (w, b), (gw, gb) in zip(params, grads)]
+        return new, loss
+    return jax.jit(step)
+
+
+def _train_data(batch):
+    rng = np.random.RandomState(1)
+    x = jax.device_put(rng.standard_normal((batch, MLP_STEP_SIZES[0])).astype(np.float32))
+    labels = np.eye(MLP_STEP_SIZES[-1], dtype=np.float32)[
+        rng.randint(0, MLP_STEP_SIZES[-1], batch)]
+    return x, jax.device_put(labels)
+
+
+def case_mlp_step(samples):
+    params = _mlp_params(MLP_STEP_SIZES)
+    x, labels = _train_data(MLP_STEP_BATCH)
+    step = _make_train_step()
+    state = [params]
 
     def loop(n):
+        # Parameters flow from one step into the next, as in a training loop.
         for _ in range(n):
-            jax.block_until_ready(forward(params, x))
-    n = _batch_size(loop, 0.05)
-    out = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        loop(n)
-        out.append((time.perf_counter() - start) / n * 1e3)
-    return out, "ms"
+            state[0], loss = step(state[0], x, labels)
+        jax.block_until_ready(loss)
+    return _loop_ms(loop, samples), "ms"
+
+
+def case_mlp_step_first_call(samples):
+    # The first call of a fresh process's training step: trace, lower, compile (or read the
+    # persistent cache) and run once. One sample per process: later calls in the same
+    # process would find caches a user's first call does not.
+    del samples
+    params = _mlp_params(MLP_STEP_SIZES)
+    x, labels = _train_data(MLP_STEP_BATCH)
+    jax.block_until_ready((params, x, labels))
+    step = _make_train_step()
+    start = time.perf_counter()
+    jax.block_until_ready(step(params, x, labels))
+    return [(time.perf_counter() - start) * 1e3], "ms"
+
+
+# ---------------------------------------------------------------------------------------------
+# (g) per-example gradients: `jit(vmap(grad(loss)))` against a Python loop of jitted grads.
+
+PER_EXAMPLE_SIZES = [32, 64, 64, 1]
+PER_EXAMPLE_BATCH = 256
+
+
+def _squared_error(params, x, y):
+    # One example: x f32[32], y f32[1].
+    return jnp.sum((_mlp(params, x) - y) ** 2)
+
+
+def _per_example_data():
+    rng = np.random.RandomState(1)
+    xs = rng.standard_normal((PER_EXAMPLE_BATCH, PER_EXAMPLE_SIZES[0])).astype(np.float32)
+    ys = rng.standard_normal((PER_EXAMPLE_BATCH, PER_EXAMPLE_SIZES[-1])).astype(np.float32)
+    return _mlp_params(PER_EXAMPLE_SIZES), xs, ys
+
+
+def case_per_example_grads(samples):
+    params, xs, ys = _per_example_data()
+    xs, ys = jax.device_put(xs), jax.device_put(ys)
+    grads = jax.jit(jax.vmap(jax.grad(_squared_error), in_axes=(None, 0, 0)))
+    return _per_call_ms(lambda: grads(params, xs, ys), samples), "ms"
+
+
+def case_per_example_loop(samples):
+    # The examples are split into device arrays beforehand: only the grad calls are timed.
+    params, xs, ys = _per_example_data()
+    examples = [(jax.device_put(x), jax.device_put(y)) for x, y in zip(xs, ys)]
+    grad = jax.jit(jax.grad(_squared_error))
+    return _per_call_ms(lambda: [grad(params, x, y) for x, y in examples], samples), "ms"
 
 
 CASES = {name[len("case_"):]: fun for name, fun in globals().items()

@@ -527,20 +527,30 @@ def _dot_general_operand_ct(ct, other, x_aval, x_dims, other_dims, x_is_lhs, pre
 
     `ct` has the output's layout: batch dims, lhs free dims, rhs free dims. Contracting it
     with `other` over other's free dims (batching the batch dims) leaves x's batch dims, x's
-    free dims and other's contracting dims, which pair with x's contracting dims; a
-    transpose puts those back in x's order."""
+    free dims and other's contracting dims, which pair with x's contracting dims. The product
+    is taken in whichever operand order yields x's layout directly (`x.T @ ct` for the weight
+    of `x @ w`), so that no transpose follows it. XLA folds such a transpose into a matrix
+    product, but not into the broadcast multiply it makes of an outer product (a weight
+    gradient under vmap): there it would copy every per-example gradient once more."""
     (x_contract, x_batch), (o_contract, o_batch) = x_dims, other_dims
     n_batch = len(x_batch)
     x_free = _kept_dims(x_aval.shape, x_contract + x_batch)
     o_free = _kept_dims(get_aval(other).shape, o_contract + o_batch)
     start = n_batch + (len(x_free) if x_is_lhs else 0)
     ct_o_free = tuple(range(start, start + len(o_free)))
-    dims = ((ct_o_free, o_free), (tuple(range(n_batch)), o_batch))
+    batch = tuple(range(n_batch))
+    paired = tuple(x_contract[o_contract.index(d)] for d in sorted(o_contract))
     if precision is not None and not x_is_lhs:
-        precision = precision[::-1]  # ct takes x's place as the lhs
-    product = dot_general(ct, other, dims, precision, preferred_element_type)
-    product_dims = x_batch + x_free + tuple(x_contract[o_contract.index(d)]
-                                            for d in sorted(o_contract))
+        precision = precision[::-1]  # (ct's = x's precision, other's)
+    if x_batch + paired + x_free == tuple(range(len(x_aval.shape))) and x_free and paired:
+        # other first: the product's dims are batch, other's contracting (x's), x's free.
+        product = dot_general(other, ct, ((o_free, ct_o_free), (o_batch, batch)),
+                              None if precision is None else precision[::-1],
+                              preferred_element_type)
+        return _cast_cotangent(product, x_aval)
+    product = dot_general(ct, other, ((ct_o_free, o_free), (batch, o_batch)), precision,
+                          preferred_element_type)
+    product_dims = x_batch + x_free + paired
     product = st.transpose(product, tuple(np.argsort(product_dims).tolist()))
     return _cast_cotangent(product, x_aval)
 
