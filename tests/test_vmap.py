@@ -115,3 +115,24 @@ def test_out_axes_none_for_batched_output_is_an_error():
 def test_unbound_axis_name():
     with pytest.raises(NameError, match="unbound axis name: j"):
         jax.vmap(lambda x: jax.lax.psum(x, "j"), axis_name="i")(np.ones(3))
+
+
+def test_per_example_weight_gradients_need_no_transpose():
+    # The transpose rule of dot_general picks the operand order that yields the weight's
+    # layout directly, so the batched outer products are not copied once more.
+    def mlp_loss(params, x, y):
+        (w1, b1), (w2, b2) = params
+        h = jnp.tanh(x @ w1 + b1)
+        return jnp.sum((h @ w2 + b2 - y) ** 2)
+    rng = np.random.default_rng(3)
+    params = [(rng.standard_normal((4, 8)).astype(np.float32), np.zeros(8, np.float32)),
+              (rng.standard_normal((8, 1)).astype(np.float32), np.zeros(1, np.float32))]
+    xs = rng.standard_normal((5, 4)).astype(np.float32)
+    ys = rng.standard_normal((5, 1)).astype(np.float32)
+    jaxpr = jax.make_jaxpr(jax.vmap(jax.grad(mlp_loss), in_axes=(None, 0, 0)))(params, xs, ys)
+    assert "transpose" not in {e.primitive.name for e in jaxpr.eqns}
+    grads = jax.vmap(jax.grad(mlp_loss), in_axes=(None, 0, 0))(params, xs, ys)
+    for i in range(5):
+        single = jax.grad(mlp_loss)(params, xs[i], ys[i])
+        np.testing.assert_allclose(np.asarray(grads[0][0][i]), np.asarray(single[0][0]),
+                                   rtol=1e-4, atol=1e-5)
