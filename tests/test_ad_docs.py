@@ -7,7 +7,6 @@ import pytest
 
 import jaxlike as jax
 import jaxlike.numpy as jnp
-from jaxlike import lax
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import numpy as np
 
 from jaxlike import core, tree_util
 from jaxlike.config import config
-from jaxlike.core import ClosedJaxpr, Jaxpr, Tracer, Var, get_aval, set_current_trace
+from jaxlike.core import ClosedJaxpr, Jaxpr, Tracer, Var, get_aval
 from jaxlike.interpreters import ad, batching
 from jaxlike.interpreters import partial_eval as pe
 from jaxlike.interpreters.ad import Zero
