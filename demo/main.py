@@ -90,7 +90,8 @@ def train_epochs(epochs=3, batch=128):
     start = time.perf_counter()
     for epoch in range(epochs):
         params, losses = sgd_epoch(params, batches_x, batches_y)
-        print(f"epoch {epoch}  first batch loss {float(losses[0]):.4f}  last {float(losses[-1]):.4f}")
+        print(f"epoch {epoch}  first batch loss {float(losses[0]):.4f}  "
+              f"last {float(losses[-1]):.4f}")
     print(f"{epochs} epochs of {len(batches_x)} SGD steps, one lax.scan program per epoch, in "
           f"{time.perf_counter() - start:.2f} s")
 
@@ -136,4 +137,5 @@ if __name__ == "__main__":
     train_cnn()
     print("\n== the seed programs, compared with JAX's output ==")
     failed = run_seeds()
-    print(f"\n{'all seed programs match' if not failed else f'{len(failed)} seed program(s) differ'}")
+    verdict = "all seed programs match" if not failed else f"{len(failed)} seed program(s) differ"
+    print(f"\n{verdict}")

@@ -48,7 +48,8 @@ def build(steps):
 
 def inputs(seed, dtype=np.float32):
     rng = np.random.default_rng(seed)
-    return (rng.uniform(-1.5, 1.5, SHAPE).astype(dtype), rng.uniform(-1.5, 1.5, SHAPE).astype(dtype))
+    return (rng.uniform(-1.5, 1.5, SHAPE).astype(dtype),
+            rng.uniform(-1.5, 1.5, SHAPE).astype(dtype))
 
 
 @settings(max_examples=12)

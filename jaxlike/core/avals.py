@@ -3,7 +3,8 @@ import numpy as np
 
 
 class ShapedArray:
-    """An array's abstract value: a static shape (tuple of ints), a numpy dtype and a weak-type flag.
+    """An array's abstract value: a static shape (tuple of ints), a numpy dtype and a weak-type
+    flag.
 
     Weakly typed values come from Python scalars; they give way to the other operand's
     dtype in promotion (`f32_array * 2.0` stays float32). Instances are immutable and

@@ -60,6 +60,7 @@ def abstract_eval(prim, avals, params):
     try:
         rule = abstract_eval_rules[prim]
     except KeyError:
-        raise NotImplementedError(f"primitive {prim.name} has no abstract evaluation rule") from None
+        raise NotImplementedError(
+            f"primitive {prim.name} has no abstract evaluation rule") from None
     out = rule(*avals, **params)
     return list(out) if prim.multiple_results else [out]
