@@ -11,10 +11,10 @@ Each is linear in its array operands (start indices are integers, without deriva
 its JVP applies the primitive to the tangents and its transpose rule, next to it, moves a
 cotangent back to where the operand's elements came from. Its batching rule (vmap), next to
 those, binds the same primitive once for the whole batch with the batch axis added to the
-params, keeping that axis where it is when the primitive allows. The exception is
-dynamic_slice and dynamic_update_slice with per-example start indices: without a gather
-primitive, they become a few shifts and selects per bit of the start (see
-`_shift_batched`), exact for every dtype but costlier than a gather.
+params, keeping that axis where it is when the primitive allows. The exceptions are the
+dynamic slices with per-example start indices: dynamic_slice becomes one gather, and
+dynamic_update_slice a few shifts and selects per bit of the start (see `_shift_batched`),
+exact for every dtype though costlier than a scatter would be.
 """
 import math
 import operator
@@ -823,22 +823,35 @@ def _dynamic_slice_batch(vals, dims, *, slice_sizes):
         n = get_aval(x).shape[x_dim]
         return dynamic_slice_p.bind(x, *_insert(indices, x_dim, _zero_index(indices)),
                                     slice_sizes=_insert(slice_sizes, x_dim, n)), x_dim
+    # Per-example starts: one gather whose index vectors are the examples' clamped starts
+    # (an unbatched operand, such as an embedding table, is never copied per example).
+    from jaxlike.lax import slicing
     size = _batch_size(vals, dims)
     shape = _without(get_aval(x).shape, x_dim)
-    starts, window = _window_starts(indices, index_dims, shape, slice_sizes, size)
-    if x_dim is not_mapped:  # cut the window before broadcasting: a smaller broadcast
-        if window[1:] != shape:
-            x = dynamic_slice_p.bind(x, *starts[1:], slice_sizes=window[1:])
-        x = batching.broadcast_batched(x, size, 0)
+    columns = []
+    for axis, (index, d) in enumerate(zip(indices, index_dims)):
+        dtype = get_aval(index).dtype
+        limit = np.asarray(min(shape[axis] - slice_sizes[axis], np.iinfo(dtype).max), dtype)
+        index = ew.clamp(np.asarray(0, dtype), index, limit)  # clamp before narrowing
+        index = ew.convert_element_type(index, np.int32)
+        index = batching.bdim_at_front(index, d, size)
+        columns.append(broadcast_in_dim(index, (size, 1), (0,)))
+    starts = concatenate(columns, 1)
+    ndim = len(shape)
+    if x_dim is not_mapped:
+        dnums = slicing.GatherDimensionNumbers(
+            offset_dims=tuple(range(1, ndim + 1)), collapsed_slice_dims=(),
+            start_index_map=tuple(range(ndim)))
+        sizes = tuple(slice_sizes)
     else:
         x = batching.moveaxis(x, x_dim, 0)
-        if window != get_aval(x).shape:
-            x = dynamic_slice_p.bind(x, *starts, slice_sizes=window)
-    for axis in _per_example_axes(index_dims, shape, slice_sizes):
-        start, nbits = _clamped_start(indices[axis], shape[axis] - slice_sizes[axis])
-        (x,) = _shift_batched([x], 1 + axis, start, nbits, toward_start=True)
-        x = slice_in_dim(x, 0, slice_sizes[axis], axis=1 + axis)
-    return x, 0
+        dnums = slicing.GatherDimensionNumbers(
+            offset_dims=tuple(range(1, ndim + 1)), collapsed_slice_dims=(),
+            start_index_map=tuple(range(1, ndim + 1)), operand_batching_dims=(0,),
+            start_indices_batching_dims=(0,))
+        sizes = (1,) + tuple(slice_sizes)
+    out = slicing.gather(x, starts, dnums, sizes, mode=slicing.GatherScatterMode.CLIP)
+    return out, 0
 
 
 dynamic_update_slice_p = Primitive("dynamic_update_slice")
