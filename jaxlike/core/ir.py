@@ -142,11 +142,12 @@ class _Namer:
 
     def __init__(self):
         self.names = {}
+        self.unused = set()  # equation outputs nothing reads: printed `_`, as JAX does
 
     def __call__(self, atom):
         if isinstance(atom, Literal):
             return repr(atom)
-        if isinstance(atom, DropVar):
+        if isinstance(atom, DropVar) or atom in self.unused:
             return "_"
         name = self.names.get(atom)
         if name is None:
@@ -226,6 +227,9 @@ def pp_jaxpr(jaxpr, namer, indent):
     args = " ".join(namer.binder(v) for v in jaxpr.invars)
     body_pad = " " * (indent + 4)
     lines = [f"{{ lambda {consts}; {args}. let"]
+    used = {a for eqn in jaxpr.eqns for a in eqn.invars if not isinstance(a, Literal)}
+    used.update(a for a in jaxpr.outvars if not isinstance(a, Literal))
+    namer.unused.update(v for eqn in jaxpr.eqns for v in eqn.outvars if v not in used)
     for eqn in jaxpr.eqns:
         lines.append(body_pad + pp_eqn(eqn, namer, indent + 4))
     outs = " ".join(namer(v) for v in jaxpr.outvars)

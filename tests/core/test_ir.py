@@ -82,3 +82,22 @@ def test_variable_names_continue_past_z():
         return x
     printed = str(jax.make_jaxpr(f)(1.0))
     assert " ba:f32[] = sin" in printed
+
+
+def test_grad_jaxpr_prints_exactly_as_jax():
+    # The seed program's expected output, character for character (unused outputs as `_`).
+    f = lambda x: jnp.sin(x) * jnp.cos(x)  # noqa: E731
+    assert str(jax.make_jaxpr(jax.grad(f))(1.0)) == (
+        "{ lambda ; a:f32[]. let\n"
+        "    b:f32[] = sin a\n"
+        "    c:f32[] = cos a\n"
+        "    d:f32[] = cos a\n"
+        "    e:f32[] = sin a\n"
+        "    _:f32[] = mul b d\n"
+        "    f:f32[] = mul b 1.0:f32[]\n"
+        "    g:f32[] = mul 1.0:f32[] d\n"
+        "    h:f32[] = neg f\n"
+        "    i:f32[] = mul h e\n"
+        "    j:f32[] = mul g c\n"
+        "    k:f32[] = add_any i j\n"
+        "  in (k,) }")
