@@ -9,6 +9,7 @@ calls (dispatch cases), one first call (compile cases), or one trace+lower.
 """
 import argparse
 import gc
+import importlib
 import json
 import sys
 import time
@@ -283,6 +284,104 @@ def case_per_example_loop(samples):
     examples = [(jax.device_put(x), jax.device_put(y)) for x, y in zip(xs, ys)]
     grad = jax.jit(jax.grad(_squared_error))
     return _per_call_ms(lambda: [grad(params, x, y) for x, y in examples], samples), "ms"
+
+
+# ---------------------------------------------------------------------------------------------
+# (h) a tanh RNN through `lax.scan`: `jit(grad(loss))` per call, and its first call.
+
+RNN_HIDDEN, RNN_STEPS, RNN_BATCH = 128, 100, 32
+
+
+def _rnn_data():
+    rng = np.random.RandomState(0)
+    scale = 1 / np.sqrt(RNN_HIDDEN)
+    params = tuple(jax.device_put((rng.standard_normal((RNN_HIDDEN, RNN_HIDDEN)) * scale)
+                                  .astype(np.float32)) for _ in range(2))
+    params += (jax.device_put(np.zeros(RNN_HIDDEN, np.float32)),)
+    xs = rng.standard_normal((RNN_STEPS, RNN_BATCH, RNN_HIDDEN)).astype(np.float32)
+    return params, jax.device_put(xs)
+
+
+def _rnn_loss(params, xs):
+    # The mean squared final hidden state of h' = tanh(x W_x + h W_h + b), h_0 = 0.
+    w_x, w_h, b = params
+
+    def step(h, x):
+        return jnp.tanh(x @ w_x + h @ w_h + b), None
+    h, _ = jax.lax.scan(step, jnp.zeros((RNN_BATCH, RNN_HIDDEN), jnp.float32), xs)
+    return jnp.mean(h ** 2)
+
+
+def _make_rnn_grad():
+    # A new function object each time, so no framework finds it in a trace cache.
+    return jax.jit(jax.grad(lambda params, xs: _rnn_loss(params, xs)))
+
+
+def case_rnn_grad(samples):
+    params, xs = _rnn_data()
+    grad = _make_rnn_grad()
+    return _per_call_ms(lambda: grad(params, xs), samples), "ms"
+
+
+def case_rnn_grad_first_call(samples):
+    # One first call per fresh process, as in case_mlp_step_first_call.
+    del samples
+    params, xs = _rnn_data()
+    jax.block_until_ready((params, xs))
+    grad = _make_rnn_grad()
+    start = time.perf_counter()
+    jax.block_until_ready(grad(params, xs))
+    return [(time.perf_counter() - start) * 1e3], "ms"
+
+
+# ---------------------------------------------------------------------------------------------
+# (i) compiled kernels: batched Cholesky + solve, a 2-D convolution forward and backward, FFT.
+
+def _jitted_ms(fun, args, samples):
+    # Milliseconds per call of `jit(fun)(*args)`, compiled (and run once) beforehand.
+    jitted = jax.jit(fun)
+    jax.block_until_ready(jitted(*args))
+    return _per_call_ms(lambda: jitted(*args), samples)
+
+
+def case_cho_solve(samples):
+    # 64 SPD matrices 64x64 (A A^T + 64 I), one right-hand side each.
+    linalg = importlib.import_module(f"{jax.__name__}.scipy.linalg")
+    rng = np.random.RandomState(0)
+    a = rng.standard_normal((64, 64, 64)).astype(np.float32)
+    spd = jax.device_put(a @ a.transpose(0, 2, 1) + 64 * np.eye(64, dtype=np.float32))
+    rhs = _f32((64, 64, 1), 1)
+
+    def solve(m, b):
+        return linalg.cho_solve((jnp.linalg.cholesky(m), True), b)
+    return _jitted_ms(solve, (spd, rhs), samples), "ms"
+
+
+def _conv(x, w):
+    return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME",
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+def _conv_data():
+    # Batch 32 of 32x32 images with 16 channels; a 3x3 kernel to 32 channels.
+    w = _f32((3, 3, 16, 32), 1) * (1 / np.sqrt(9 * 16))
+    return _f32((32, 32, 32, 16)), w
+
+
+def case_conv_forward(samples):
+    return _jitted_ms(_conv, _conv_data(), samples), "ms"
+
+
+def case_conv_grad(samples):
+    # Gradients with respect to both the input and the kernel.
+    grad = jax.grad(lambda x, w: jnp.sum(_conv(x, w) ** 2), argnums=(0, 1))
+    return _jitted_ms(grad, _conv_data(), samples), "ms"
+
+
+def case_fft(samples):
+    rng = np.random.RandomState(0)
+    z = (rng.standard_normal((64, 4096)) + 1j * rng.standard_normal((64, 4096)))
+    return _jitted_ms(jnp.fft.fft, (jax.device_put(z.astype(np.complex64)),), samples), "ms"
 
 
 CASES = {name[len("case_"):]: fun for name, fun in globals().items()

@@ -49,13 +49,27 @@ ROWS = [
      "per_example_grads", "ms/call"),
     ("(g) the same as a Python loop of 256 jitted `grad` calls", "per_example_loop",
      "per_example_loop", "ms/loop"),
+    ("(h) tanh RNN, `jit(grad(loss))` through `lax.scan`, 100 steps", "rnn_grad", "rnn_grad",
+     "ms/call"),
+    ("(h) first call of that grad, jaxlike cold cache", "rnn_grad_first_call:cold",
+     "rnn_grad_first_call", "ms"),
+    ("(h) first call of that grad, jaxlike warm cache", "rnn_grad_first_call:warm",
+     "rnn_grad_first_call", "ms"),
+    ("(i) batched `cholesky` + `cho_solve`, 64 x f32[64, 64]", "cho_solve", "cho_solve",
+     "ms/call"),
+    ("(i) `conv_general_dilated` forward, 3x3, 32x32x16 -> 32, batch 32", "conv_forward",
+     "conv_forward", "ms/call"),
+    ("(i) `jit(grad)` of that convolution's sum of squares", "conv_grad", "conv_grad",
+     "ms/call"),
+    ("(i) `jnp.fft.fft`, c64[64, 4096]", "fft", "fft", "ms/call"),
 ]
 CASES = ["eager_sin", "eager_add", "jit_call", "bare_execute", "first_call", "trace_lower",
          "mlp_forward", "mlp_step", "mlp_step_first_call", "per_example_grads",
-         "per_example_loop"]
+         "per_example_loop", "rnn_grad", "rnn_grad_first_call", "cho_solve", "conv_forward",
+         "conv_grad", "fft"]
 # Cases timing a first call: jaxlike runs them twice, first with an empty persistent
 # compilation cache of their own (cold), then reading what that run wrote (warm).
-COMPILE_CASES = ("first_call", "mlp_step_first_call")
+COMPILE_CASES = ("first_call", "mlp_step_first_call", "rnn_grad_first_call")
 
 
 def _ensure_jax_python(path):
@@ -244,7 +258,7 @@ def _where_we_stand(merged):
         f"- **compiled code**: the MLP forward pass takes {x(r('mlp_forward', 'mlp_forward'))}"
         " JAX's time (the same XLA compiles both programs, so they should be equal; the "
         "difference is the noise of this machine).",
-    ] + _autodiff_bullets(merged))
+    ] + _autodiff_bullets(merged) + _scan_and_kernel_bullets(merged))
 
 
 def _autodiff_bullets(merged):
@@ -291,6 +305,48 @@ def _autodiff_bullets(merged):
         "products takes about 85% of the whole gradient's time. The torch.compile figure is "
         "the issue's (PyTorch is not installed here).",
     ]
+
+
+def _scan_and_kernel_bullets(merged):
+    # The RNN-through-scan (issue #5) and compiled-kernel (issue #7) goals.
+    rnn = _r(merged, "rnn_grad", "rnn_grad")
+    cold = _r(merged, "rnn_grad_first_call:cold", "rnn_grad_first_call")
+    warm = _r(merged, "rnn_grad_first_call:warm", "rnn_grad_first_call")
+    kernels = [(name, _r(merged, key, key)) for name, key in [
+        ("`cholesky` + `cho_solve`", "cho_solve"), ("convolution forward", "conv_forward"),
+        ("convolution `grad`", "conv_grad"), ("FFT", "fft")]]
+    return [
+        f"- **RNN gradient through `lax.scan`** (goal: at most 1.1x JAX per call): "
+        f"{_x(rnn)} JAX ({_goal(rnn, 1.1)}); best-of {_x(_best_ratio(merged, 'rnn_grad'))} "
+        "JAX's best-of. Both hand XLA a forward `while` loop that stacks the hidden states "
+        "and a reverse `while` loop for the cotangents, so the time is XLA's: 100 small "
+        "matrix products each way, each loop iteration paying XLA:CPU's per-iteration "
+        f"overhead. First call: {_x(cold)} JAX with a cold persistent cache, {_x(warm)} "
+        "JAX with a warm one. Cold, most of both is XLA's compile of the two loops; "
+        "jaxlike's tracing, differentiation and lowering of the scan take 5 to 10 ms of it, "
+        "JAX's 25 to 50 ms (measured separately with `jit(f).lower`).",
+        "- **compiled kernels** (goal: on par with JAX, since XLA runs the same kernels for "
+        "both): " + ", ".join(f"{name} {_x(ratio)} JAX" for name, ratio in kernels) + ". "
+        "The Cholesky factorization and both triangular solves are the same LAPACK custom "
+        "calls in both programs (jaxlib's `potrf` and `trsm` kernels, batched over the 64 "
+        "matrices), with one difference: JAX's declare that their output overwrites their "
+        "input (`output_operand_aliases`) and jaxlike's do not yet, so the `potrf` kernel "
+        "first copies its 1 MB input into a fresh output buffer, roughly 0.05 ms of the "
+        "1 ms call; the convolution and its two transposed convolutions (input and kernel "
+        "gradients) are XLA `convolution` ops, and the FFT is XLA's `fft` op (DUCC on CPU). "
+        + _kernel_noise(kernels),
+    ]
+
+
+def _kernel_noise(kernels):
+    # Programs that compile to the same kernels differ only by the machine's noise; say so
+    # only when the run agrees, and name the rows that stray further.
+    strays = [name for name, ratio in kernels if ratio is not None and abs(ratio - 1) > 0.1]
+    if not strays:
+        return "The remaining differences, within 10%, are the noise of this machine."
+    return ("Rows more than 10% away from JAX in this run (" + ", ".join(strays) + ") run "
+            "the same kernels, so the gap is most likely the load of this shared machine; "
+            "the best-of columns are the closer comparison.")
 
 
 def _machine():
@@ -355,7 +411,15 @@ def report(merged, pythons, rounds, samples):
         "is `jit(vmap(grad(loss), in_axes=(None, 0, 0)))` of a 32-64-64-1 tanh MLP's "
         "squared error over 256 examples, and the same gradients from a Python loop calling "
         "the jitted `grad` once per example (inputs split beforehand). The ratio column is "
-        "the median over rounds of the per-round ratio of medians.",
+        "the median over rounds of the per-round ratio of medians. (h) is a tanh RNN "
+        "(hidden 128, `h' = tanh(x W_x + h W_h + b)`, 100 steps through `lax.scan`, batch "
+        "32), `jit(grad)` of the mean squared final hidden state with respect to (W_x, W_h, "
+        "b), time per call each result waited for; its first call is one per fresh process "
+        "(cold and warm as in (c)). (i) are jitted programs timed per call, each result "
+        "waited for: `jax.scipy.linalg.cho_solve` of `jnp.linalg.cholesky` on 64 SPD "
+        "matrices 64x64 with one right-hand side each; `lax.conv_general_dilated` NHWC/HWIO "
+        "with SAME padding, and `jit(grad)` of the sum of squares of its output with respect "
+        "to input and kernel; `jnp.fft.fft` along the last axis.",
         "",
         "## Where we stand",
         "",
