@@ -46,10 +46,11 @@ def _layout(rank, matrix):
                                        shape=(rank,))
 
 
-def _lapack(routine, dtype, operands, in_avals, out_avals, **chars):
+def _lapack(routine, dtype, operands, in_avals, out_avals, alias=None, **chars):
     """Emits the LAPACK custom call `routine` for `dtype`; `chars` are its one-letter options
     (passed as uint8 ASCII codes). Operands and results of the operands' highest rank are
-    matrices. Returns the result values."""
+    matrices. `alias=(result, operand)` lets the kernel write that result over that operand
+    (LAPACK works in place; without it XLA copies the operand first). Returns the results."""
     _ensure_lapack()
     u8 = ir.IntegerType.get_unsigned(8)
     config = ir.DictAttr.get({k: ir.IntegerAttr.get(u8, ord(v)) for k, v in chars.items()})
@@ -61,7 +62,9 @@ def _lapack(routine, dtype, operands, in_avals, out_avals, **chars):
         operand_layouts=ir.ArrayAttr.get([_layout(len(a.shape), len(a.shape) == rank)
                                           for a in in_avals]),
         result_layouts=ir.ArrayAttr.get([_layout(len(a.shape), len(a.shape) == rank)
-                                         for a in out_avals]))
+                                         for a in out_avals]),
+        output_operand_aliases=ir.ArrayAttr.get([] if alias is None else [
+            hlo.OutputOperandAlias.get([alias[0]] if len(out_avals) > 1 else [], alias[1], [])]))
     return list(op.results)
 
 
@@ -134,7 +137,8 @@ def _conj(x, aval):
 def _cholesky(ctx, x):
     aval = ctx.avals_in[0]
     batch = aval.shape[:-2]
-    factor, info = _lapack("potrf", aval.dtype, [x], [aval], [aval, _i32(batch)], uplo="L")
+    factor, info = _lapack("potrf", aval.dtype, [x], [aval], [aval, _i32(batch)], alias=(0, 0),
+                           uplo="L")
     # Only the lower triangle is the factor; the upper one still holds the input.
     factor = _triangle(factor, aval, lower=True)
     return _nan_unless(_info_ok(info, batch), batch, factor, aval)
@@ -147,7 +151,7 @@ def _triangular_solve(ctx, a, b, *, left_side, lower, transpose_a, conjugate_a,
     if conjugate_a and not transpose_a:  # LAPACK has no "conjugate only" option
         a, conjugate_a = _conj(a, a_aval), False
     trans = ("C" if conjugate_a else "T") if transpose_a else "N"
-    x, = _lapack("trsm", a_aval.dtype, [a, b], [a_aval, b_aval], [b_aval],
+    x, = _lapack("trsm", a_aval.dtype, [a, b], [a_aval, b_aval], [b_aval], alias=(0, 1),
                  side="L" if left_side else "R", uplo="L" if lower else "U", trans_x=trans,
                  diag="U" if unit_diagonal else "N")
     return x
