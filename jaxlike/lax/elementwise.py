@@ -842,6 +842,27 @@ pow_p = Primitive("pow")
 # its numerator. Cotangents of broadcast operands are summed back to their shapes.
 _linear_transpose(add_p, lambda ct, x, y: ct, lambda ct, x, y: ct)
 _linear_transpose(sub_p, lambda ct, x, y: ct, lambda ct, x, y: neg(ct))
+
+
+def _add_sub_jvp(prim, negate_right):
+    # With one zero tangent the other one (negated for sub's right operand), broadcast to the
+    # output, is the answer: instantiating the zero would cost an array and an op.
+    def rule(primals, tangents):
+        out = prim.bind(*primals)
+        tx, ty = tangents
+        if type(tx) is ad.Zero and type(ty) is ad.Zero:
+            return out, ad.Zero(ad.tangent_aval(get_aval(out)))
+        shape = get_aval(out).shape
+        if type(ty) is ad.Zero:
+            return out, _broadcast_to(tx, shape)
+        if type(tx) is ad.Zero:
+            return out, _broadcast_to(neg(ty) if negate_right else ty, shape)
+        return out, prim.bind(tx, ty)
+    ad.primitive_jvps[prim] = rule
+
+
+_add_sub_jvp(add_p, False)
+_add_sub_jvp(sub_p, True)
 _defnondiff(nextafter_p)
 _defjvp(mul_p, lambda t, out, x, y: mul(t, y), lambda t, out, x, y: mul(x, t))
 _defjvp(div_p, lambda t, out, x, y: div(t, y),
