@@ -12,9 +12,8 @@ its JVP applies the primitive to the tangents and its transpose rule, next to it
 cotangent back to where the operand's elements came from. Its batching rule (vmap), next to
 those, binds the same primitive once for the whole batch with the batch axis added to the
 params, keeping that axis where it is when the primitive allows. The exceptions are the
-dynamic slices with per-example start indices: dynamic_slice becomes one gather, and
-dynamic_update_slice a few shifts and selects per bit of the start (see `_shift_batched`),
-exact for every dtype though costlier than a scatter would be.
+dynamic slices with per-example start indices: each example reads (or writes) its window at
+its own offset, so dynamic_slice becomes one gather and dynamic_update_slice one scatter.
 """
 import math
 import operator
@@ -724,63 +723,9 @@ def _check_index_avals(fname, idx_avals, shape):
                             f"{', '.join(str(b) for b in idx_avals)}")
 
 
-# Batching with per-example start indices. Each example reads (or writes) its window at its
-# own offset, which is a gather (scatter); until lax has those, a batched start is applied as
-# a shift of the whole batch: one static shift by 2**j per bit j of the (clamped) start, each
-# kept by the examples whose start has that bit set. That is a few primitives per bit, exact
-# for every dtype (elements are only moved and selected), with derivatives that are moves and
-# selects too; it costs O(log(dim)) passes over the batch instead of one gather.
-
 def _zero_index(indices):
     """Returns a start index 0 of the indices' dtype (for a batch axis that is kept whole)."""
     return np.zeros((), get_aval(indices[0]).dtype if indices else np.int32)
-
-
-def _clamped_start(start, limit):
-    """Returns (`start` clamped to [0, limit] as XLA clamps starts, the number of bits of the
-    largest clamped start). `limit` is the dimension minus the window size."""
-    dtype = get_aval(start).dtype
-    limit = min(limit, dtypes.iinfo(dtype).max)  # a start beyond its dtype cannot occur
-    start = ew.clamp(np.zeros((), dtype), start, np.asarray(limit, dtype))
-    return start, limit.bit_length()
-
-
-def _shift_batched(arrays, axis, amounts, nbits, toward_start):
-    """Returns `arrays` (batched at axis 0, all of one shape) shifted along `axis` by the
-    per-example `amounts` (a (batch,) array of integers in [0, 2**nbits)): element
-    i + amounts[b] moves to i when `toward_start`, element i moves to i + amounts[b]
-    otherwise. Places left empty hold zeros."""
-    shape = get_aval(arrays[0]).shape
-    dtype = get_aval(amounts).dtype
-    for j in range(nbits):
-        step = 1 << j
-        has_bit = ew.ne(ew.bitwise_and(amounts, np.asarray(step, dtype)), np.zeros((), dtype))
-        which = broadcast_in_dim(has_bit, shape, (0,))
-        config = [(0, 0, 0)] * len(shape)
-        config[axis] = (-step, step, 0) if toward_start else (step, -step, 0)
-        arrays = [ew.select_n(which, x, pad_p.bind(x, ew._const(x, 0),
-                                                   padding_config=tuple(config)))
-                  for x in arrays]
-    return arrays
-
-
-def _window_starts(indices, index_dims, shape, sizes, batch_size):
-    """Returns (start indices, window shape) of the window of a batch-first operand that
-    holds every example's window: dimensions with unbatched starts are cut to `sizes`, those
-    with per-example starts are kept whole, and so is the batch axis."""
-    zero = _zero_index(indices)
-    starts, window = [zero], [batch_size]
-    for i, d, n, size in zip(indices, index_dims, shape, sizes):
-        starts.append(zero if d is not not_mapped else i)
-        window.append(n if d is not not_mapped else size)
-    return starts, tuple(window)
-
-
-def _per_example_axes(index_dims, shape, sizes):
-    """Returns the dimensions whose starts differ per example and matter (a window as large
-    as its dimension always starts at 0)."""
-    return [a for a, (d, n, size) in enumerate(zip(index_dims, shape, sizes))
-            if d is not not_mapped and size < n]
 
 
 dynamic_slice_p = Primitive("dynamic_slice")
@@ -814,6 +759,21 @@ def _dynamic_slice_transpose(ct, x, *indices, slice_sizes):
 ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
 
 
+def _batched_start_vectors(indices, index_dims, shape, window, size):
+    """Returns int32[size, ndim]: each example's start indices, clamped (in their own dtype,
+    before narrowing) so that a window of `window` fits in `shape`, as the dynamic slices
+    clamp them."""
+    columns = []
+    for axis, (index, d) in enumerate(zip(indices, index_dims)):
+        dtype = get_aval(index).dtype
+        limit = np.asarray(min(shape[axis] - window[axis], np.iinfo(dtype).max), dtype)
+        index = ew.clamp(np.asarray(0, dtype), index, limit)
+        index = ew.convert_element_type(index, np.int32)
+        index = batching.bdim_at_front(index, d, size)
+        columns.append(broadcast_in_dim(index, (size, 1), (0,)))
+    return concatenate(columns, 1)
+
+
 @_batching_rule(dynamic_slice_p)
 def _dynamic_slice_batch(vals, dims, *, slice_sizes):
     x, *indices = vals
@@ -828,15 +788,7 @@ def _dynamic_slice_batch(vals, dims, *, slice_sizes):
     from jaxlike.lax import slicing
     size = _batch_size(vals, dims)
     shape = _without(get_aval(x).shape, x_dim)
-    columns = []
-    for axis, (index, d) in enumerate(zip(indices, index_dims)):
-        dtype = get_aval(index).dtype
-        limit = np.asarray(min(shape[axis] - slice_sizes[axis], np.iinfo(dtype).max), dtype)
-        index = ew.clamp(np.asarray(0, dtype), index, limit)  # clamp before narrowing
-        index = ew.convert_element_type(index, np.int32)
-        index = batching.bdim_at_front(index, d, size)
-        columns.append(broadcast_in_dim(index, (size, 1), (0,)))
-    starts = concatenate(columns, 1)
+    starts = _batched_start_vectors(indices, index_dims, shape, slice_sizes, size)
     ndim = len(shape)
     if x_dim is not_mapped:
         dnums = slicing.GatherDimensionNumbers(
@@ -911,36 +863,20 @@ def _dynamic_update_slice_batch(vals, dims):
         update = batching.move_to(update, update_dim, size, b)
         return dynamic_update_slice_p.bind(
             x, update, *_insert(indices, b, _zero_index(indices))), b
+    # Per-example starts: one scatter, each example writing its own window into its own
+    # operand slice (the windows are distinct, so the scatter is unique and transposable).
+    from jaxlike.lax import slicing
     x = batching.bdim_at_front(x, x_dim, size)
     update = batching.bdim_at_front(update, update_dim, size)
     shape, update_shape = get_aval(x).shape[1:], get_aval(update).shape[1:]
-    starts, window = _window_starts(indices, index_dims, shape, update_shape, size)
-    axes = _per_example_axes(index_dims, shape, update_shape)
-    if not axes:
-        return dynamic_update_slice_p.bind(x, update, *starts), 0
-    whole = window == get_aval(x).shape
-    current = x if whole else dynamic_slice_p.bind(x, *starts, slice_sizes=window)
-    update = _place_batched(current, update, [indices[a] for a in axes], axes)
-    return (update if whole else dynamic_update_slice_p.bind(x, update, *starts)), 0
-
-
-def _place_batched(current, update, starts, axes):
-    """Returns `current` (batch first) with each example's `update` written at its own
-    `starts` along `axes` (the dimensions where `update` is smaller; it fits in the others)."""
-    # Grow the update, and a mask of its elements, to the current shape and shift each
-    # example's into place; the current elements are kept outside the mask.
-    shape = get_aval(current).shape
-    inside = broadcast_in_dim(np.asarray(True), get_aval(update).shape, ())
-    for axis, start in zip(axes, starts):
-        n, size = shape[1 + axis], get_aval(update).shape[1 + axis]
-        config = [(0, 0, 0)] * len(shape)
-        config[1 + axis] = (0, n - size, 0)
-        update = pad_p.bind(update, ew._const(update, 0), padding_config=tuple(config))
-        inside = pad_p.bind(inside, np.asarray(False), padding_config=tuple(config))
-        start, nbits = _clamped_start(start, n - size)
-        update, inside = _shift_batched([update, inside], 1 + axis, start, nbits,
-                                        toward_start=False)
-    return ew.select_n(inside, current, update)
+    starts = _batched_start_vectors(indices, index_dims, shape, update_shape, size)
+    ndim = len(shape)
+    dnums = slicing.ScatterDimensionNumbers(
+        update_window_dims=tuple(range(1, ndim + 1)), inserted_window_dims=(),
+        scatter_dims_to_operand_dims=tuple(range(1, ndim + 1)), operand_batching_dims=(0,),
+        scatter_indices_batching_dims=(0,))
+    return slicing.scatter(x, starts, update, dnums, unique_indices=True,
+                           mode=slicing.GatherScatterMode.CLIP), 0
 
 
 def _split_indices(start_indices):
